@@ -1,0 +1,85 @@
+/**
+ * Raw body → POST variables (step 2 of the README's signature rule). The
+ * raw body is what was signed; parsed objects are derived from it, never the
+ * reverse, so nothing a parser normalises can change what is verified.
+ */
+import { MalformedBodyError, UnsupportedMediaTypeError } from './errors.js'
+import { DEFAULT_MAX_DEPTH, flattenPayload, type Pair } from './flatten.js'
+
+/** The two media types the vendor's POST can carry. */
+export type BodyEncoding = 'form' | 'json'
+
+/**
+ * The encoding named by a `Content-Type` header value: its media type,
+ * compared case-insensitively, parameters (such as `charset`) ignored.
+ *
+ * @returns `'form'`, `'json'`, or `undefined` for anything else (including a missing header)
+ */
+export function bodyEncodingOf (contentType: string | undefined): BodyEncoding | undefined {
+  if (contentType === undefined) return undefined
+  const semicolon = contentType.indexOf(';')
+  const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+  if (mediaType === 'application/x-www-form-urlencoded') return 'form'
+  if (mediaType === 'application/json') return 'json'
+  return undefined
+}
+
+/** A body read once: its pairs (what is signed) and, for JSON, the parsed object (so it is not parsed twice). */
+export interface ReadBody {
+  encoding: BodyEncoding
+  pairs: Pair[]
+  /** the parsed JSON object; `undefined` for a form body */
+  json?: Record<string, unknown>
+}
+
+/**
+ * Reads a raw body into the pairs that the signature covers.
+ *
+ * - form: split on `&`, each part on its first `=`; `+` is a space; percent
+ *   sequences decode as UTF-8 (WHATWG `URLSearchParams`: an invalid sequence
+ *   stays literal, bytes that are not UTF-8 become U+FFFD); a part without `=`
+ *   has the value `""`; empty parts are skipped; keys stay literal.
+ * - json: the object's pairs as `http_build_query` would send it (see `flattenPayload`).
+ *
+ * @param rawBody the bytes as received (a string is taken as UTF-8 text)
+ * @param contentType the request's `Content-Type` header
+ * @param maxDepth nesting allowed in a JSON body (default 32)
+ * @returns `[key, value]` pairs in arrival order (not sorted)
+ * @throws {UnsupportedMediaTypeError} (415) for a media type other than form or JSON
+ * @throws {MalformedBodyError} (400) for malformed JSON, a JSON value that is not an object, or nesting past `maxDepth`
+ */
+export function pairsFromBody (rawBody: Buffer | string, contentType: string | undefined, maxDepth = DEFAULT_MAX_DEPTH): Pair[] {
+  return readBody(rawBody, contentType, maxDepth).pairs
+}
+
+/** `pairsFromBody` that also returns the parsed JSON object; used by the plugin. */
+export function readBody (rawBody: Buffer | string, contentType: string | undefined, maxDepth = DEFAULT_MAX_DEPTH): ReadBody {
+  const encoding = bodyEncodingOf(contentType)
+  const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')
+  if (encoding === 'form') return { encoding, pairs: formPairs(text) }
+  if (encoding === 'json') {
+    const json = parseJsonObject(text)
+    return { encoding, pairs: flattenPayload(json, maxDepth), json }
+  }
+  throw new UnsupportedMediaTypeError(
+    `the media type ${JSON.stringify(contentType ?? '')} is not supported: send application/x-www-form-urlencoded or application/json`)
+}
+
+function formPairs (text: string): Pair[] {
+  // URLSearchParams drops one leading "?" (it expects a query string); a
+  // leading "&" makes an empty first part instead, which is skipped anyway.
+  return Array.from(new URLSearchParams('&' + text))
+}
+
+function parseJsonObject (text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new MalformedBodyError('the body is not valid JSON', { cause: error })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MalformedBodyError('the JSON body must be an object such as {"event": "…", "data": {…}}')
+  }
+  return value as Record<string, unknown>
+}

@@ -1,0 +1,108 @@
+/**
+ * Errors of fastify-magnetis-webhooks. Each carries the HTTP `statusCode`
+ * that the plugin replies with and a stable `code`, so Fastify's error
+ * handler (or yours) turns them into replies without a lookup table, and so
+ * logs and tests can tell a missing signature from a wrong one.
+ */
+
+const PREFIX = 'fastify-magnetis-webhooks: '
+
+/** Base class: `statusCode` is the HTTP status the plugin replies with; `code` is stable across versions. */
+export class MagnetisWebhookError extends Error {
+  readonly statusCode: number
+  readonly code: string
+
+  constructor (statusCode: number, code: string, message: string, options?: ErrorOptions) {
+    super(PREFIX + message, options)
+    this.name = new.target.name
+    this.statusCode = statusCode
+    this.code = code
+  }
+}
+
+/**
+ * 415: the request's media type is neither `application/x-www-form-urlencoded`
+ * nor `application/json`, or it carries a `Content-Encoding` (the signature
+ * covers the bytes as sent, and Fastify does not decompress them).
+ */
+export class UnsupportedMediaTypeError extends MagnetisWebhookError {
+  constructor (message: string) {
+    super(415, 'FST_MAGNETIS_UNSUPPORTED_MEDIA_TYPE', message)
+  }
+}
+
+/** 400: the body cannot be read as the pairs the signature covers (malformed JSON, a JSON value that is not an object, nesting past the limit) or carries no `event`. */
+export class MalformedBodyError extends MagnetisWebhookError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(400, 'FST_MAGNETIS_MALFORMED_BODY', message, options)
+  }
+}
+
+/** 413: the raw body is larger than the route's body limit (bytes). */
+export class BodyTooLargeError extends MagnetisWebhookError {
+  constructor (limit: number) {
+    super(413, 'FST_MAGNETIS_BODY_TOO_LARGE', `the request body is larger than the limit of ${limit} bytes`)
+  }
+}
+
+/** 401: no `X-CALLTRACKING-SIGNATURE` header, or an empty one. */
+export class MissingSignatureError extends MagnetisWebhookError {
+  constructor () {
+    super(401, 'FST_MAGNETIS_MISSING_SIGNATURE', 'the X-CALLTRACKING-SIGNATURE header is missing')
+  }
+}
+
+/** 401: the `X-CALLTRACKING-SIGNATURE` header does not match the signature computed with any configured key. */
+export class InvalidSignatureError extends MagnetisWebhookError {
+  constructor () {
+    super(401, 'FST_MAGNETIS_INVALID_SIGNATURE', 'the X-CALLTRACKING-SIGNATURE header does not match the request')
+  }
+}
+
+/** 401: the route's key resolver gave no signature key for this request (an unknown tenant, say): nothing can be verified, so nothing is let in. */
+export class NoSignatureKeyError extends MagnetisWebhookError {
+  constructor () {
+    super(401, 'FST_MAGNETIS_NO_SIGNATURE_KEY', 'no signature key is configured for this request')
+  }
+}
+
+/**
+ * 422: the request is correctly signed but its `data` does not match the
+ * resource's schema. `payload` holds the whole decoded body, so `onError`
+ * still receives everything the vendor signed; `errors` lists paths and
+ * messages only (never values, which may hold phone numbers).
+ */
+export class InvalidEventError extends MagnetisWebhookError {
+  readonly payload: Record<string, unknown>
+  readonly errors: ReadonlyArray<{ path: string, message: string }>
+
+  constructor (eventName: string, payload: Record<string, unknown>, errors: ReadonlyArray<{ path: string, message: string }>) {
+    const first = errors[0]
+    const detail = first === undefined ? '' : `: ${first.path || '/'} ${first.message}`
+    super(422, 'FST_MAGNETIS_INVALID_EVENT', `the "${eventName}" event does not match its schema${detail}`)
+    this.payload = payload
+    this.errors = errors
+  }
+}
+
+/**
+ * 500: one or more handlers threw or rejected. `errors` holds every handler
+ * error, in the order the handlers ran, not just the first.
+ */
+export class HandlerError extends MagnetisWebhookError {
+  readonly errors: readonly unknown[]
+
+  constructor (eventName: string, errors: readonly unknown[]) {
+    super(500, 'FST_MAGNETIS_HANDLER_FAILED',
+      `${errors.length} handler${errors.length === 1 ? '' : 's'} failed for the "${eventName}" event`,
+      { cause: errors[0] })
+    this.errors = errors
+  }
+}
+
+/** Thrown at registration (so `ready()` rejects): a missing or empty signature key or URL, or an option of the wrong type. */
+export class ConfigurationError extends MagnetisWebhookError {
+  constructor (message: string) {
+    super(500, 'FST_MAGNETIS_CONFIGURATION', message)
+  }
+}
