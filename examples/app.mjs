@@ -1,0 +1,35 @@
+// An existing Fastify app that receives Magnétis webhooks: the shortest real
+// integration, used by `npm start` (server.mjs) and `npm run demo` (demo.mjs).
+import Fastify from 'fastify'
+import magnetisWebhooks from '../dist/esm/index.js'
+
+/**
+ * @param {{ key: string, url: string, logger?: boolean | object, onEvent?: (event: object) => void }} options
+ *   key: the webhook's signature key; url: the endpoint URL exactly as typed in the Magnétis interface;
+ *   onEvent: called by every handler with the event it received (the demo counts them).
+ */
+export async function buildApp ({ key, url, logger = true, onEvent = () => {} }) {
+  const app = Fastify({ logger })
+
+  app.get('/health', async () => ({ ok: true }))
+
+  await app.register(magnetisWebhooks, {
+    path: '/webhooks/magnetis',
+    url,
+    key,
+    onCallCompleted: async (event, request) => {
+      // Log ids and durations, never full phone numbers.
+      request.log.info({ call: event.data.id, duration: event.data.duration }, 'call completed')
+      onEvent(event)
+    },
+    onCallMissed: async (event) => onEvent(event),
+    onCallRinging: async (event) => onEvent(event),
+    onEmailReceived: async (event) => onEvent(event),
+    onLeadCreated: async (event) => onEvent(event),
+    onTest: async (event, request) => {
+      request.log.info({ resource: event.resource }, 'test event from the Magnétis test panel')
+      onEvent(event)
+    }
+  })
+  return app
+}

@@ -1,0 +1,143 @@
+/**
+ * Route options: their types and their check at start-up. A route is
+ * refused at registration (so `ready()` rejects) rather than served with a
+ * missing key or URL: a webhook endpoint that verifies nothing is an open door.
+ */
+import type { TSchema } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { MagnetisWebhooks } from './dispatch.js'
+import { ConfigurationError } from './errors.js'
+import { HANDLER_OPTIONS, type ResourceName } from './events.js'
+import type { Pair } from './flatten.js'
+import type { SignatureKeys } from './signature.js'
+import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './types.js'
+
+/** A value, or a function of the request that gives it (sync or async): one route can serve many tenants. */
+export type Resolvable<T> = T | ((request: FastifyRequest) => T | Promise<T>)
+
+/** Options of one webhook route: the shorthand route (`path`) and every route with `config.magnetis`. */
+export interface WebhookRouteOptions {
+  /**
+   * The endpoint URL exactly as typed in the vendor's interface ("Webhook
+   * Configuration" > "Endpoint"): the first part of the signature base string,
+   * never normalised nor rebuilt from the incoming request (behind a proxy,
+   * scheme, host and port differ). Required.
+   */
+  url: Resolvable<string>
+  /**
+   * The webhook's signature key ("Getting Your Webhook Signature Key"), or a
+   * list during a key reset (any one may match). A function may return
+   * `undefined` for an unknown tenant: the request is then refused with 401.
+   * Required; an empty key or list is refused at start-up.
+   */
+  key: Resolvable<SignatureKeys | undefined>
+  /** The largest raw body accepted, in bytes; larger ones get 413. Default: the route's `bodyLimit`, else Fastify's (1 MiB). */
+  bodyLimit?: number
+  /** A handler set shared with other routes; its handlers run after this route's shorthand ones. */
+  webhooks?: MagnetisWebhooks
+  /** `call:completed`: "At the end of a call". */
+  onCallCompleted?: WebhookHandler<'call:completed'>
+  /** `call:missed`: "When a call is missed". */
+  onCallMissed?: WebhookHandler<'call:missed'>
+  /** `call:ringing`: "When a call is ringing". */
+  onCallRinging?: WebhookHandler<'call:ringing'>
+  /** `email:received`: "When an email is received". */
+  onEmailReceived?: WebhookHandler<'email:received'>
+  /** `lead:created`: "When a lead is created". */
+  onLeadCreated?: WebhookHandler<'lead:created'>
+  /** `test`: sent from the vendor's test panel with sample CALL, EMAIL or LEAD data. */
+  onTest?: WebhookHandler<'test'>
+  /** Runs for every verified event, after its own handlers. */
+  onAny?: AnyWebhookHandler
+  /** Receives handler failures (500) and schema failures (422) with the event. */
+  onError?: WebhookErrorHandler
+  /**
+   * Also run the production handlers for `test` events: a test CALL goes to
+   * `call:completed` handlers, EMAIL to `email:received`, LEAD to
+   * `lead:created` (the event keeps `test: true`). Default `false`.
+   */
+  dispatchTestEvents?: boolean
+  /**
+   * Replaces step 2 of the signature rule: the POST variables read from the
+   * raw body (`Buffer`) and `Content-Type`. Throw a `MagnetisWebhookError`
+   * subclass to reply with its status. Default: `pairsFromBody`.
+   */
+  pairsFromBody?: (rawBody: Buffer, contentType: string | undefined) => Iterable<Pair>
+  /** Replaces the TypeBox schema of a resource (`call`, `email`, `lead`). */
+  schemas?: Partial<Record<ResourceName, TSchema>>
+  /** Replaces the rule that names the resource of a `test` event from its data. */
+  inferTestResource?: (data: Record<string, unknown>) => ResourceName | undefined
+  /** How deep a body may nest (JSON objects, form brackets); deeper is 400. Default 32. */
+  maxDepth?: number
+}
+
+/**
+ * Plugin options. With `path`, the plugin creates `POST path` with these
+ * route options. Without, it only wires the routes that carry
+ * `config: { magnetis: WebhookRouteOptions }`.
+ */
+export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) | { path?: undefined }
+
+/** What checkRouteOptions guarantees: static keys as a non-empty list, handlers gathered in one set. */
+export interface CheckedRouteOptions extends WebhookRouteOptions {
+  webhooks: MagnetisWebhooks
+}
+
+/**
+ * Checks one route's options and gathers its handlers.
+ * @param where names the route in error messages
+ * @throws {ConfigurationError} for a missing URL or key, an empty key or key list, a bad body limit or handler
+ */
+export function checkRouteOptions (options: WebhookRouteOptions, where: string): CheckedRouteOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError(`${where}: the webhook options must be an object with "url" and "key"`)
+  }
+  checkUrl(options.url, where)
+  checkKey(options.key, where)
+  if (options.bodyLimit !== undefined && !(Number.isSafeInteger(options.bodyLimit) && options.bodyLimit > 0)) {
+    throw new ConfigurationError(`${where}: "bodyLimit" must be a positive whole number of bytes`)
+  }
+  if (options.maxDepth !== undefined && !(Number.isSafeInteger(options.maxDepth) && options.maxDepth > 0)) {
+    throw new ConfigurationError(`${where}: "maxDepth" must be a positive whole number`)
+  }
+  if (options.webhooks !== undefined && !(options.webhooks instanceof MagnetisWebhooks)) {
+    throw new ConfigurationError(`${where}: "webhooks" must be a MagnetisWebhooks instance`)
+  }
+
+  const webhooks = new MagnetisWebhooks()
+  try {
+    for (const [option, eventName] of Object.entries(HANDLER_OPTIONS)) {
+      const handler = options[option as keyof typeof HANDLER_OPTIONS]
+      if (handler !== undefined) webhooks.on(eventName, handler as WebhookHandler<string>)
+    }
+    if (options.onAny !== undefined) webhooks.onAny(options.onAny)
+    if (options.onError !== undefined) webhooks.onError(options.onError)
+  } catch (error) {
+    throw new ConfigurationError(`${where}: ${(error as Error).message.replace('fastify-magnetis-webhooks: ', '')}`)
+  }
+  if (options.webhooks !== undefined) webhooks.merge(options.webhooks)
+  return { ...options, webhooks }
+}
+
+function checkUrl (url: unknown, where: string): void {
+  if (typeof url === 'function') return
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new ConfigurationError(`${where}: "url" is required: set it to the endpoint URL exactly as typed in the Magnétis interface (API & Connectors > Webhooks). ` +
+      'It is signed as typed, so it is never rebuilt from the incoming request.')
+  }
+}
+
+function checkKey (key: unknown, where: string): void {
+  if (typeof key === 'function') return
+  const keys = Array.isArray(key) ? key : [key]
+  if (keys.length === 0 || keys.some((candidate) => typeof candidate !== 'string' || candidate.length === 0)) {
+    throw new ConfigurationError(`${where}: "key" is missing or empty: set it to the webhook's signature key ` +
+      '(Magnétis: API & Connectors > Webhooks > your webhook), e.g. from process.env.MAGNETIS_KEY. Requests are never accepted unverified.')
+  }
+}
+
+/** True when a key has leading or trailing white space, the commonest copy-paste mistake. */
+export function hasStrayWhitespace (key: SignatureKeys | undefined): boolean {
+  const keys = typeof key === 'string' ? [key] : key ?? []
+  return keys.some((candidate) => candidate !== candidate.trim())
+}

@@ -1,0 +1,95 @@
+/**
+ * The verifying preHandler of a webhook route: raw body → pairs → signature
+ * check → event object → schema → handlers. Nothing is decoded or dispatched
+ * before the signature matches; nothing signed is dropped without reaching
+ * a handler or `onError`.
+ */
+import type { FastifyRequest } from 'fastify'
+import { bodyEncodingOf, readBody, type ReadBody } from './body.js'
+import { unflattenPairs } from './decode.js'
+import type { MagnetisWebhooks } from './dispatch.js'
+import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
+import { readEvent, type EventReader } from './event.js'
+import type { CheckedRouteOptions, Resolvable } from './options.js'
+import { kRawBody } from './raw-body.js'
+import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature.js'
+import type { AnyWebhookEvent } from './types.js'
+
+/** The production event a test sample of each resource stands for, with `dispatchTestEvents`. */
+const TEST_EVENT_TARGETS = { call: 'call:completed', email: 'email:received', lead: 'lead:created' } as const
+
+// Bounds the memory an endless stream of new event names could take.
+const MAX_WARNED_NAMES = 1000
+
+/** A route's options made ready to serve. */
+export interface WebhookRoute extends EventReader {
+  options: CheckedRouteOptions
+  webhooks: MagnetisWebhooks
+  maxDepth: number
+}
+
+/** Creates the preHandler that verifies and dispatches for one route. */
+export function receiveWebhook (route: WebhookRoute) {
+  const { options, webhooks } = route
+  const unhandledWarned = new Set<string>()
+
+  return async function verifyMagnetisWebhook (request: FastifyRequest): Promise<void> {
+    const rawBody = request[kRawBody] ?? Buffer.alloc(0)
+    // Released as soon as it is read: nothing keeps raw bodies alive.
+    request[kRawBody] = undefined
+    const contentType = request.headers['content-type']
+    const body = readSignedBody(rawBody, contentType, route)
+
+    const [key, url] = await Promise.all([resolve(options.key, request), resolve(options.url, request)])
+    if (!isUsableKey(key)) throw new NoSignatureKeyError()
+    if (typeof url !== 'string' || url === '') {
+      throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')
+    }
+    if (!verifySignature({ key, url, payload: body.pairs, signature: request.headers[SIGNATURE_HEADER] })) {
+      throw new InvalidSignatureError()
+    }
+
+    const payload = body.json ?? unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
+    const result = readEvent(payload, body.encoding, route)
+    if (!result.ok) {
+      request.log.warn({ event: result.event.name, errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
+      await webhooks.reportError(result.error, result.event, request)
+      throw result.error
+    }
+    const event = result.event
+    request.magnetisEvent = event
+
+    const alsoAs = routedTestEvent(event, options.dispatchTestEvents === true)
+    if (webhooks.handlerCount(event.name) + (alsoAs === undefined ? 0 : webhooks.handlerCount(alsoAs.name)) === 0 &&
+      !unhandledWarned.has(event.name) && unhandledWarned.size < MAX_WARNED_NAMES) {
+      unhandledWarned.add(event.name)
+      request.log.warn({ event: event.name }, 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
+    }
+    await webhooks.dispatch(event, request, alsoAs)
+    request.log.debug({ event: event.name, resource: event.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
+  }
+}
+
+function readSignedBody (rawBody: Buffer, contentType: string | undefined, route: WebhookRoute): ReadBody {
+  const custom = route.options.pairsFromBody
+  if (custom === undefined) return readBody(rawBody, contentType, route.maxDepth)
+  const pairs = Array.from(custom(rawBody, contentType))
+  const encoding = bodyEncodingOf(contentType)
+  // The user's pairs decide what is signed; the event is still decoded from the raw body as sent.
+  if (encoding === 'json') return { encoding, pairs, json: readBody(rawBody, contentType, route.maxDepth).json }
+  return { encoding: 'form', pairs }
+}
+
+function routedTestEvent (event: AnyWebhookEvent, enabled: boolean): AnyWebhookEvent | undefined {
+  if (!enabled || event.name !== 'test' || event.resource === undefined) return undefined
+  return { ...event, name: TEST_EVENT_TARGETS[event.resource] } as AnyWebhookEvent
+}
+
+async function resolve<T> (value: Resolvable<T>, request: FastifyRequest): Promise<T> {
+  return typeof value === 'function' ? await (value as (request: FastifyRequest) => T | Promise<T>)(request) : value
+}
+
+function isUsableKey (key: SignatureKeys | undefined): key is SignatureKeys {
+  if (typeof key === 'string') return key.length > 0
+  return Array.isArray(key) && key.length > 0 && key.every((candidate) => typeof candidate === 'string' && candidate.length > 0)
+}
