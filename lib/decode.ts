@@ -45,6 +45,27 @@ export interface UnflattenOptions {
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
+/**
+ * Deletes `FORBIDDEN_KEYS` own properties at every depth of a parsed JSON
+ * value, in place, so a JSON body reaches handlers with the same keys its
+ * form twin would. Runs after verification: the signature covered them.
+ * Iterative, so depth cannot exhaust the stack.
+ *
+ * @returns `value`, cleaned
+ */
+export function dropForbiddenKeys<T> (value: T): T {
+  const pending: unknown[] = [value]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next === null || typeof next !== 'object') continue
+    const object = next as Record<string, unknown>
+    for (const key of FORBIDDEN_KEYS) {
+      if (Object.hasOwn(object, key)) delete object[key]
+    }
+    for (const key of Object.keys(object)) pending.push(object[key])
+  }
+  return value
+}
+
 // A canonical array index: "0" or digits without a leading zero, short
 // enough to stay exact as a number ("01" and "1.0" are object keys, as in PHP).
 const INDEX = /^(?:0|[1-9]\d{0,14})$/

@@ -2,12 +2,26 @@
  * Handler registry and dispatch. Order is part of the contract: the event's
  * own handlers in the order they were added, then `onAny` handlers; every
  * handler runs even when an earlier one fails, and all failures are
- * reported together in one `HandlerError`.
+ * reported together in one `HandlerError`. A route may draw on several
+ * handler sets (its shorthand options, then a shared `webhooks` instance);
+ * they are read at each delivery, so a handler added to a shared set after
+ * registration still runs.
  */
 import type { FastifyRequest } from 'fastify'
 import { HandlerError } from './errors.js'
 import type { EventName } from './events.js'
 import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookErrorHandler, WebhookHandler } from './types.js'
+
+/** What one handler set holds, read by the module-level functions below. */
+interface Registry {
+  readonly handlers: ReadonlyMap<string, ReadonlyArray<WebhookHandler<any>>>
+  readonly anyHandlers: readonly AnyWebhookHandler[]
+  readonly errorHandlers: readonly WebhookErrorHandler[]
+}
+
+// Filled by MagnetisWebhooks' static block: dispatch across sets needs their
+// private lists, which stay out of the public API.
+let registryOf: (set: MagnetisWebhooks) => Registry
 
 /**
  * A set of handlers for Magnétis webhook events, shared by any number of
@@ -25,6 +39,10 @@ export class MagnetisWebhooks {
   readonly #handlers = new Map<string, Array<WebhookHandler<any>>>()
   readonly #anyHandlers: AnyWebhookHandler[] = []
   readonly #errorHandlers: WebhookErrorHandler[] = []
+
+  static {
+    registryOf = (set) => ({ handlers: set.#handlers, anyHandlers: set.#anyHandlers, errorHandlers: set.#errorHandlers })
+  }
 
   /**
    * Adds a handler for one event name: a documented one (typed data) or any
@@ -58,7 +76,7 @@ export class MagnetisWebhooks {
 
   /** The number of handlers, `onAny` included, that an event of this name would run. */
   handlerCount (name: string): number {
-    return (this.#handlers.get(name)?.length ?? 0) + this.#anyHandlers.length
+    return handlerCount([this], name)
   }
 
   /**
@@ -68,34 +86,12 @@ export class MagnetisWebhooks {
    * @throws {HandlerError} (500) when any handler threw; `onError` has then already been called
    */
   async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
-    const errors: unknown[] = []
-    for (const handler of this.#handlers.get(event.name) ?? []) {
-      await runHandler(handler, event, request, errors)
-    }
-    if (alsoAs !== undefined) {
-      for (const handler of this.#handlers.get(alsoAs.name) ?? []) {
-        await runHandler(handler, alsoAs, request, errors)
-      }
-    }
-    for (const handler of this.#anyHandlers) {
-      await runHandler(handler, event, request, errors)
-    }
-    if (errors.length > 0) {
-      const error = new HandlerError(event.name, errors)
-      await this.reportError(error, event, request)
-      throw error
-    }
+    await dispatchEvent([this], event, request, alsoAs)
   }
 
   /** Calls every `onError` handler; their own failures are logged at error level and swallowed. */
   async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
-    for (const handler of this.#errorHandlers) {
-      try {
-        await handler(error, event, request)
-      } catch (handlerError) {
-        request.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
-      }
-    }
+    await reportError([this], error, event, request)
   }
 
   /** Adds every handler of `other` after this one's. */
@@ -106,6 +102,56 @@ export class MagnetisWebhooks {
     for (const handler of other.#anyHandlers) this.onAny(handler)
     for (const handler of other.#errorHandlers) this.onError(handler)
     return this
+  }
+}
+
+/** The number of handlers, `onAny` included, that an event of this name would run across `sets`. */
+export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): number {
+  let count = 0
+  for (const set of sets) {
+    const registry = registryOf(set)
+    count += (registry.handlers.get(name)?.length ?? 0) + registry.anyHandlers.length
+  }
+  return count
+}
+
+/**
+ * Runs, across `sets` in order: the handlers of `event.name`; then those of
+ * `alsoAs.name` with `alsoAs`; then the `onAny` handlers with `event`. Each
+ * phase finishes in every set before the next begins, so a route's own
+ * `onAny` never runs before a shared set's event handler.
+ * @throws {HandlerError} (500) listing every handler error, after `onError` handlers of every set have run
+ */
+export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
+  const errors: unknown[] = []
+  for (const set of sets) {
+    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, errors)
+  }
+  if (alsoAs !== undefined) {
+    for (const set of sets) {
+      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, errors)
+    }
+  }
+  for (const set of sets) {
+    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, errors)
+  }
+  if (errors.length > 0) {
+    const error = new HandlerError(event.name, errors)
+    await reportError(sets, error, event, request)
+    throw error
+  }
+}
+
+/** Calls every `onError` handler of `sets`, in order; their own failures are logged at error level and swallowed. */
+export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
+  for (const set of sets) {
+    for (const handler of registryOf(set).errorHandlers) {
+      try {
+        await handler(error, event, request)
+      } catch (handlerError) {
+        request.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
+      }
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * `{ "event": "call:completed", "data": { … } }` (vendor page, sample).
  */
 import type { BodyEncoding } from './body.js'
+import { FORBIDDEN_KEYS } from './decode.js'
 import { InvalidEventError, MalformedBodyError } from './errors.js'
 import { EVENT_RESOURCES, resourceOfEvent, type ResourceName } from './events.js'
 import type { ResourceValidator } from './resource.js'
@@ -21,10 +22,16 @@ export type ReadEventResult =
   | { ok: false, error: InvalidEventError, event: UnvalidatedEvent }
 
 /**
- * Builds the event from a verified, decoded body.
+ * Builds the event from a verified, decoded body. A JSON body loses, in
+ * place, every `__proto__`, `constructor` and `prototype` key at any depth,
+ * as a form body does when decoded (`unflattenPairs`): handlers get the same
+ * payload either way, and none that a later `Object.assign` or merge could
+ * turn into a prototype change.
+ * @param payload the decoded body: parsed JSON, or the output of `unflattenPairs`
  * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string, or `data` is not an object
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
+  if (encoding === 'json') dropForbiddenKeys(payload)
   const name = payload.event
   if (typeof name !== 'string' || name === '') {
     throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
@@ -38,14 +45,31 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
     : resourceOfEvent(name)
   const base = { name, payload, test: name === 'test' }
   // Only documented events and test samples have a schema we can hold the vendor to; a future event passes as it came.
-  const checked = name in EVENT_RESOURCES || name === 'test'
+  const checked = Object.hasOwn(EVENT_RESOURCES, name) || name === 'test'
   if (resource === undefined || !checked) {
     return { ok: true, event: { ...base, resource, data } as AnyWebhookEvent }
   }
   const prepared = reader.validator.prepare(resource, data, encoding)
   if (!prepared.ok) {
-    return { ok: false, error: new InvalidEventError(name, payload, prepared.errors), event: { ...base, resource, data } }
+    const error = new InvalidEventError(name, payload, prepared.errors)
+    // Fastify logs a 4xx error with pino's serializer, which copies every
+    // enumerable field: `payload` holds phone numbers, so it must not be one.
+    Object.defineProperty(error, 'payload', { enumerable: false })
+    return { ok: false, error, event: { ...base, resource, data } }
   }
   payload.data = prepared.data
   return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+}
+
+/** Deletes the FORBIDDEN_KEYS of a parsed JSON value, at any depth, without recursion (JSON.parse gives a tree: no cycles). */
+function dropForbiddenKeys (root: Record<string, unknown>): void {
+  const pending: unknown[] = [root]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next === null || typeof next !== 'object') continue
+    const container = next as Record<string, unknown>
+    for (const key of Object.keys(container)) {
+      if (FORBIDDEN_KEYS.has(key)) delete container[key]
+      else pending.push(container[key])
+    }
+  }
 }

@@ -31,9 +31,18 @@ export interface WebhookRouteOptions {
    * Required; an empty key or list is refused at start-up.
    */
   key: Resolvable<SignatureKeys | undefined>
-  /** The largest raw body accepted, in bytes; larger ones get 413. Default: the route's `bodyLimit`, else Fastify's (1 MiB). */
+  /**
+   * The largest raw body accepted, in bytes; larger ones get 413. Default:
+   * the route's `bodyLimit`, else Fastify's (1 MiB). On a route with
+   * `config.magnetis` it also becomes the route's own `bodyLimit`, so the
+   * route's parser accepts the same bytes.
+   */
   bodyLimit?: number
-  /** A handler set shared with other routes; its handlers run after this route's shorthand ones. */
+  /**
+   * A handler set shared with other routes; its handlers run after this
+   * route's own (`onCallCompleted`, …, `onAny`) in each phase. It is read at
+   * each delivery, so handlers added to it after registration run too.
+   */
   webhooks?: MagnetisWebhooks
   /** `call:completed`: "At the end of a call". */
   onCallCompleted?: WebhookHandler<'call:completed'>
@@ -78,9 +87,10 @@ export interface WebhookRouteOptions {
  */
 export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) | { path?: undefined }
 
-/** What checkRouteOptions guarantees: static keys as a non-empty list, handlers gathered in one set. */
+/** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to. */
 export interface CheckedRouteOptions extends WebhookRouteOptions {
-  webhooks: MagnetisWebhooks
+  /** the route's own handlers (from its `on…` options), then the shared `webhooks` set if any; read live at each delivery */
+  handlerSets: readonly MagnetisWebhooks[]
 }
 
 /**
@@ -115,8 +125,9 @@ export function checkRouteOptions (options: WebhookRouteOptions, where: string):
   } catch (error) {
     throw new ConfigurationError(`${where}: ${(error as Error).message.replace('fastify-magnetis-webhooks: ', '')}`)
   }
-  if (options.webhooks !== undefined) webhooks.merge(options.webhooks)
-  return { ...options, webhooks }
+  // The shared set is kept by reference, not copied: handlers added to it after registration must run too.
+  const handlerSets = options.webhooks === undefined ? [webhooks] : [webhooks, options.webhooks]
+  return { ...options, handlerSets }
 }
 
 function checkUrl (url: unknown, where: string): void {

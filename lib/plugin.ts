@@ -1,16 +1,25 @@
 /**
- * Registration: the request decoration, the onRoute hook that turns every
- * route carrying `config.magnetis` into a webhook endpoint, and the
- * shorthand `path` route. Everything per request lives in raw-body.ts and
- * receive.ts.
+ * Registration: the request decoration, the hooks that make every route
+ * carrying `config.magnetis` a webhook endpoint, and the shorthand `path`
+ * route. Everything per request lives in raw-body.ts and receive.ts.
+ *
+ * The raw-body capture and the verification are instance hooks of the scope
+ * the plugin is registered in (with fastify-plugin, usually the root), and
+ * they act on routes whose config carries `magnetis`. Route-level hooks added
+ * from an `onRoute` hook would miss every route declared before that hook
+ * exists: with `app.register(plugin)` not awaited, or a route declared first,
+ * the route would be served unverified. Instance hooks reach those routes
+ * too; `onRoute` is kept for what must happen at start-up (the option
+ * check, so that `ready()` rejects, and the warnings).
  */
-import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Readable } from 'node:stream'
 import { DEFAULT_MAX_DEPTH } from './flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type MagnetisWebhooksOptions, type WebhookRouteOptions } from './options.js'
 import { captureRawBody } from './raw-body.js'
 import { receiveWebhook } from './receive.js'
-import { createResourceValidator, inferTestResource } from './resource.js'
+import { createResourceValidator, inferTestResource, type ResourceValidator } from './resource.js'
 import type { AnyWebhookEvent } from './types.js'
 
 declare module 'fastify' {
@@ -24,46 +33,126 @@ declare module 'fastify' {
   }
 }
 
-// Two registrations in one scope would otherwise wire a route twice.
-const wiredRoutes = new WeakSet<RouteOptions>()
+/** Marks the shorthand route, whose scope reads any media type itself. */
+const kShorthand = Symbol('fastify-magnetis-webhooks.shorthand')
 
-function wireWebhookRoute (this: FastifyInstance, routeOptions: RouteOptions): void {
-  const magnetis = routeOptions.config?.magnetis
-  if (magnetis === undefined || wiredRoutes.has(routeOptions)) return
-  wiredRoutes.add(routeOptions)
-  const where = `route ${String(routeOptions.method)} ${routeOptions.url}`
-  const options = checkRouteOptions(magnetis, where)
-  if (typeof options.key !== 'function' && hasStrayWhitespace(options.key)) {
-    this.log.warn(`fastify-magnetis-webhooks: ${where}: the signature key has leading or trailing white space; the vendor signs with the key as shown in its interface`)
-  }
+const FORM = 'application/x-www-form-urlencoded'
+const JSON_TYPE = 'application/json'
 
-  routeOptions.preParsing = [
-    ...toArray(routeOptions.preParsing),
-    captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined })
-  ]
-  // First among the route's own preHandlers, so none of them sees an unverified body.
-  routeOptions.preHandler = [
-    receiveWebhook({
-      options,
-      webhooks: options.webhooks,
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-      validator: createResourceValidator(options.schemas),
-      inferTestResource: options.inferTestResource ?? inferTestResource
-    }),
-    ...toArray(routeOptions.preHandler)
-  ]
+let builtInValidator: ResourceValidator | undefined
+
+/** The validator of the built-in schemas, compiled once for every route that does not replace them (many tenants, many routes). */
+function defaultValidator (): ResourceValidator {
+  builtInValidator ??= createResourceValidator()
+  return builtInValidator
 }
 
-function toArray<T> (value: T | T[] | undefined): T[] {
-  if (value === undefined) return []
-  return Array.isArray(value) ? value : [value]
+/** One webhook route made ready to serve: its two hooks. */
+interface ServedRoute {
+  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
+  verify: (request: FastifyRequest) => Promise<void>
+}
+
+/**
+ * The webhook routes of one plugin scope, prepared once per options object
+ * (a `config.magnetis` shared by two routes is prepared once).
+ */
+class WebhookRoutes {
+  readonly #prepared = new WeakMap<object, ServedRoute>()
+
+  /** @throws {ConfigurationError} when the options lack a URL or a key, or hold a wrong value */
+  prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log']): ServedRoute {
+    const known = this.#prepared.get(magnetis)
+    if (known !== undefined) return known
+    const options = checkRouteOptions(magnetis, where)
+    if (typeof options.key !== 'function' && hasStrayWhitespace(options.key)) {
+      // Never the key itself: logs are read by more people than keys should be.
+      log.warn(`fastify-magnetis-webhooks: ${where}: the signature key has leading or trailing white space; the vendor signs with the key as shown in its interface`)
+    }
+    const served: ServedRoute = {
+      capture: captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined }),
+      verify: receiveWebhook({
+        options,
+        maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+        validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
+        inferTestResource: options.inferTestResource ?? inferTestResource
+      })
+    }
+    this.#prepared.set(magnetis, served)
+    return served
+  }
+
+  /** The prepared route of a request, prepared now for a route declared before the plugin was registered. */
+  forRequest (request: FastifyRequest, magnetis: WebhookRouteOptions): ServedRoute {
+    return this.#prepared.get(magnetis) ??
+      this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log)
+  }
+}
+
+/** Adds the decoration and the hooks to the scope the plugin is registered in (once per scope chain). */
+function installWebhookHooks (fastify: FastifyInstance): void {
+  const routes = new WebhookRoutes()
+  const problems: Error[] = []
+  const parserChecks: Array<{ scope: FastifyInstance, where: string }> = []
+
+  fastify.decorateRequest('magnetisEvent', null)
+
+  fastify.addHook('onRoute', function checkWebhookRoute (this: FastifyInstance, routeOptions: RouteOptions) {
+    const magnetis = routeOptions.config?.magnetis
+    if (magnetis === undefined) return
+    const where = `route ${String(routeOptions.method)} ${routeOptions.url}`
+    try {
+      routes.prepare(magnetis, where, this.log)
+    } catch (error) {
+      // Reported by ready() (onReady below), wherever the route was declared.
+      problems.push(error as Error)
+      return
+    }
+    if (magnetis.bodyLimit !== undefined) routeOptions.bodyLimit = magnetis.bodyLimit
+    if ((routeOptions.config as Record<symbol, unknown>)[kShorthand] !== true) parserChecks.push({ scope: this, where })
+  })
+
+  fastify.addHook('onReady', async function reportWebhookRoutes () {
+    if (problems.length > 0) throw problems[0]
+    for (const { scope, where } of parserChecks) {
+      const missing = [FORM, JSON_TYPE].filter((mediaType) => !scope.hasContentTypeParser(mediaType))
+      if (missing.length > 0) {
+        scope.log.warn(`fastify-magnetis-webhooks: ${where}: its scope has no body parser for ${missing.join(' or ')}, so Fastify replies 415 to such deliveries ` +
+          'before they can be verified: register @fastify/formbody (forms) in that scope, or use the plugin\'s `path` option, which needs no parser')
+      }
+    }
+  })
+
+  // Callback hooks: on the app's other routes they cost one property lookup, no promise.
+  fastify.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
+    const magnetis = request.routeOptions.config.magnetis
+    if (magnetis === undefined) {
+      done(null, payload)
+      return
+    }
+    let served: ServedRoute
+    try {
+      served = routes.forRequest(request, magnetis)
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    served.capture(request, reply, payload).then((replay) => done(null, replay), done)
+  })
+
+  fastify.addHook('preHandler', function verifyWebhook (request, _reply, done: HookHandlerDoneFunction) {
+    const magnetis = request.routeOptions.config.magnetis
+    if (magnetis === undefined) {
+      done()
+      return
+    }
+    // preParsing prepared it (or failed, and this hook does not run).
+    routes.forRequest(request, magnetis).verify(request).then(() => done(), done)
+  })
 }
 
 const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async function magnetisWebhooks (fastify, options) {
-  if (!fastify.hasRequestDecorator('magnetisEvent')) {
-    fastify.decorateRequest('magnetisEvent', null)
-    fastify.addHook('onRoute', wireWebhookRoute)
-  }
+  if (!fastify.hasRequestDecorator('magnetisEvent')) installWebhookHooks(fastify)
   if (options.path === undefined) return
 
   const { path, ...routeOptions } = options
@@ -74,7 +163,7 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
     scope.addContentTypeParser('*', function rawBodyIsEnough (_request, _payload, done) {
       done(null, undefined)
     })
-    scope.post(path, { config: { magnetis: routeOptions } }, async function acknowledgeWebhook (request) {
+    scope.post(path, { config: { magnetis: routeOptions, [kShorthand]: true } }, async function acknowledgeWebhook (request) {
       const event = request.magnetisEvent as AnyWebhookEvent
       const id = (event.data as { id?: unknown }).id
       return { ok: true, event: event.name, id: typeof id === 'string' ? id : null }
@@ -84,10 +173,14 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
 
 /**
  * The Fastify plugin (Fastify 5). Register it once per app to wire every
- * route that carries `config: { magnetis: { url, key, … } }`, and once per
- * endpoint with `path` to create `POST path` (replies 200 `{ ok, event, id }`).
- * See `MagnetisWebhooksOptions` and the README's reply table.
+ * route that carries `config: { magnetis: { url, key, … } }` in its scope,
+ * and once per endpoint with `path` to create `POST path` (replies 200
+ * `{ ok, event, id }`). See `MagnetisWebhooksOptions` and the README's reply
+ * table.
  *
- * @throws {ConfigurationError} at `ready()` when a webhook route lacks a URL or a key, or has an empty one
+ * Routes are checked when declared; `ready()` rejects with the first
+ * `ConfigurationError` (no URL, no key, an empty key or key list, a wrong
+ * option). A route declared before the plugin was registered is still
+ * verified, but checked at its first request (500 when misconfigured).
  */
 export default fp(magnetisWebhooks, { fastify: '5.x', name: 'fastify-magnetis-webhooks' })

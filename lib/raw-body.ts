@@ -30,32 +30,44 @@ export interface CaptureOptions {
 /**
  * A preParsing hook that refuses, before reading a byte of the body, what can
  * never verify (415: media type, content encoding; 401: no signature; 413:
- * declared too large), then reads the body up to the limit.
+ * declared too large), then reads the body up to the limit (413 past it).
+ * A refusal replies with `Connection: close`, as Fastify does for its own
+ * body errors: the rest of the body is unread, and reading it only to drop
+ * it would let a client keep the server busy for as long as it sends.
  */
-export function captureRawBody ({ bodyLimit, anyMediaType }: CaptureOptions) {
-  return async function captureMagnetisRawBody (request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> {
-    const headers = request.headers
-    if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) {
-      throw new UnsupportedMediaTypeError(
-        `the media type ${JSON.stringify(headers['content-type'] ?? '')} is not supported: send application/x-www-form-urlencoded or application/json`)
+export function captureRawBody (options: CaptureOptions) {
+  return async function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> {
+    try {
+      return await capture(request, payload, options)
+    } catch (error) {
+      reply.header('connection', 'close')
+      throw error
     }
-    const encoding = headers['content-encoding']
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw new UnsupportedMediaTypeError('a Content-Encoding is not supported: the signature covers the body as sent, send it unencoded')
-    }
-    const signature = headers[SIGNATURE_HEADER]
-    if (signature === undefined || signature === '') throw new MissingSignatureError()
-
-    const limit = bodyLimit ?? request.routeOptions.bodyLimit
-    const declared = Number(headers['content-length'])
-    if (declared > limit) throw new BodyTooLargeError(limit)
-
-    const rawBody = await readStream(payload, limit)
-    request[kRawBody] = rawBody
-    const replay = Readable.from([rawBody], { objectMode: false }) as Readable & { receivedEncodedLength?: number }
-    replay.receivedEncodedLength = rawBody.length
-    return replay
   }
+}
+
+async function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Readable> {
+  const headers = request.headers
+  if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) {
+    throw new UnsupportedMediaTypeError(
+      `the media type ${JSON.stringify(headers['content-type'] ?? '')} is not supported: send application/x-www-form-urlencoded or application/json`)
+  }
+  const encoding = headers['content-encoding']
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new UnsupportedMediaTypeError('a Content-Encoding is not supported: the signature covers the body as sent, send it unencoded')
+  }
+  const signature = headers[SIGNATURE_HEADER]
+  if (signature === undefined || signature === '') throw new MissingSignatureError()
+
+  const limit = bodyLimit ?? request.routeOptions.bodyLimit
+  const declared = Number(headers['content-length'])
+  if (declared > limit) throw new BodyTooLargeError(limit)
+
+  const rawBody = await readStream(payload, limit)
+  request[kRawBody] = rawBody
+  const replay = Readable.from([rawBody], { objectMode: false }) as Readable & { receivedEncodedLength?: number }
+  replay.receivedEncodedLength = rawBody.length
+  return replay
 }
 
 /**
@@ -67,11 +79,13 @@ function readStream (stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let received = 0
-    const onData = (chunk: Buffer): void => {
+    const onData = (data: Buffer | string): void => {
+      // An earlier preParsing hook may hand on a stream of text; the limit and the signature are about bytes.
+      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
       received += chunk.length
       if (received > limit) {
         finish()
-        // Keep the stream flowing so the rest of the body is drained and dropped.
+        // Keep the stream flowing: what arrives before the socket closes (Connection: close) is dropped, not buffered.
         stream.resume()
         reject(new BodyTooLargeError(limit))
         return

@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify'
 import { bodyEncodingOf, readBody, type ReadBody } from './body.js'
 import { unflattenPairs } from './decode.js'
-import type { MagnetisWebhooks } from './dispatch.js'
+import { dispatchEvent, handlerCount, reportError } from './dispatch.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
 import { readEvent, type EventReader } from './event.js'
 import type { CheckedRouteOptions, Resolvable } from './options.js'
@@ -24,17 +24,18 @@ const MAX_WARNED_NAMES = 1000
 /** A route's options made ready to serve. */
 export interface WebhookRoute extends EventReader {
   options: CheckedRouteOptions
-  webhooks: MagnetisWebhooks
   maxDepth: number
 }
 
 /** Creates the preHandler that verifies and dispatches for one route. */
 export function receiveWebhook (route: WebhookRoute) {
-  const { options, webhooks } = route
+  const { options } = route
+  const sets = options.handlerSets
   const unhandledWarned = new Set<string>()
 
   return async function verifyMagnetisWebhook (request: FastifyRequest): Promise<void> {
-    const rawBody = request[kRawBody] ?? Buffer.alloc(0)
+    // Set by the capture hook, which runs before this one on every webhook route (or fails the request).
+    const rawBody = request[kRawBody] as Buffer
     // Released as soon as it is read: nothing keeps raw bodies alive.
     request[kRawBody] = undefined
     const contentType = request.headers['content-type']
@@ -53,19 +54,19 @@ export function receiveWebhook (route: WebhookRoute) {
     const result = readEvent(payload, body.encoding, route)
     if (!result.ok) {
       request.log.warn({ event: result.event.name, errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
-      await webhooks.reportError(result.error, result.event, request)
+      await reportError(sets, result.error, result.event, request)
       throw result.error
     }
     const event = result.event
     request.magnetisEvent = event
 
     const alsoAs = routedTestEvent(event, options.dispatchTestEvents === true)
-    if (webhooks.handlerCount(event.name) + (alsoAs === undefined ? 0 : webhooks.handlerCount(alsoAs.name)) === 0 &&
+    if (handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0 &&
       !unhandledWarned.has(event.name) && unhandledWarned.size < MAX_WARNED_NAMES) {
       unhandledWarned.add(event.name)
       request.log.warn({ event: event.name }, 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
     }
-    await webhooks.dispatch(event, request, alsoAs)
+    await dispatchEvent(sets, event, request, alsoAs)
     request.log.debug({ event: event.name, resource: event.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
   }
 }

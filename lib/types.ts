@@ -59,7 +59,13 @@ export type WebhookEvent<Name extends string = string> =
     : Name extends 'test' ? TestEvent
       : OtherEvent
 
-/** Any event `onAny` can receive: a union discriminated by `name`. */
+/**
+ * Any verified event (`onAny`, `request.magnetisEvent`). Comparing `name`
+ * does not narrow `data`: a future event (`OtherEvent`) may carry any name,
+ * so after `event.name === 'call:completed'` the data is still
+ * `Call | Record<string, unknown>`. For typed data, use the event's own
+ * handler (`onCallCompleted`, `webhooks.on('call:completed', …)`).
+ */
 export type AnyWebhookEvent = ProductionEvent<'call:completed'> | ProductionEvent<'call:missed'> | ProductionEvent<'call:ringing'>
   | ProductionEvent<'email:received'> | ProductionEvent<'lead:created'> | TestEvent | OtherEvent
 

@@ -3,7 +3,7 @@
 import { deepStrictEqual } from 'node:assert'
 import t from 'tap'
 import fc from 'fast-check'
-import { DEFAULT_MAX_ARRAY_INDEX, unflattenPairs, type FormValue } from '../lib/decode.js'
+import { DEFAULT_MAX_ARRAY_INDEX, dropForbiddenKeys, unflattenPairs, type FormValue } from '../lib/decode.js'
 import { MalformedBodyError } from '../lib/errors.js'
 import { DEFAULT_MAX_DEPTH, flattenPayload } from '../lib/flatten.js'
 import { referenceFlatten, referenceFormPairs } from './helpers/reference-signer.js'
@@ -249,4 +249,16 @@ t.test('property: unflattenPairs inverts flattenPayload up to what a form cannot
     deepStrictEqual(unflattenPairs(referenceFlatten(payload)), expected)
   }), { numRuns: PROPERTY_RUNS })
   t.pass(`${PROPERTY_RUNS} payloads round-tripped`)
+})
+
+t.test('dropForbiddenKeys removes __proto__, constructor and prototype own keys at every depth of parsed JSON, in place', (t) => {
+  const parsed = JSON.parse('{"__proto__":{"polluted":1},"event":"x","data":{"constructor":{"prototype":{"polluted":1}},"list":[{"prototype":1,"keep":"yes"}],"ok":1}}')
+  const cleaned = dropForbiddenKeys(parsed)
+  t.equal(cleaned, parsed, 'cleans in place and returns the same object')
+  t.same(Object.keys(cleaned), ['event', 'data'])
+  t.same(cleaned.data, { list: [{ keep: 'yes' }], ok: 1 })
+  t.equal(Object.getPrototypeOf(cleaned), Object.prototype, 'the prototype is untouched')
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is not polluted')
+  t.equal(dropForbiddenKeys('text'), 'text', 'a scalar passes through')
+  t.end()
 })

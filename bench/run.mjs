@@ -1,0 +1,310 @@
+// npm run bench: the plugin beside bare Fastify, Twilio's validateRequest
+// and the raw HMAC floor, in one run, with the issue's targets met or
+// missed. Every server runs in a child process of its own and the load
+// generator (autocannon) in another, both on 127.0.0.1; on Linux with
+// taskset they are pinned to different cores. Results are figures, not a
+// test: this script exits 0 whatever they are.
+//
+// Environment (seconds): BENCH_DURATION per route case (default 5),
+// BENCH_SOAK for the memory run (default 60), BENCH_MICRO per
+// verification case (default 1), BENCH_CONNECTIONS (default 10),
+// BENCH_ONLY=micro,routes,scaling,soak to run some parts only;
+// BENCH_LIB=path/to/index.js to measure another build of the library;
+// BENCH_PROFILE=1 starts each server with --cpu-prof (profiles in
+// bench/profiles/, summarised by `node profile.mjs FILE`).
+import { execFileSync, fork } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join, relative } from 'node:path'
+import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, loadLibrary } from './fixtures.mjs'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const SOAK = Number(process.env.BENCH_SOAK ?? 60)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const PROFILE = process.env.BENCH_PROFILE === '1'
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'micro,routes,scaling,soak').split(',').map((part) => part.trim()))
+
+const TARGETS = {
+  throughput: 0.85, // route (b) req/s ÷ bare (a)
+  floor: 2, // verifySignature time ÷ one raw HMAC
+  perKiB: 2 // slowest ÷ fastest time per KiB, 16 KiB to 1 MiB
+}
+// Heap after a full GC may move by a little (JIT code, inline caches,
+// Fastify's internal caches); a retained body per request would be megabytes.
+const HEAP_GROWTH_ALLOWED = 2 * 1024 * 1024
+
+const started = Date.now()
+const log = (line) => process.stderr.write(line + '\n')
+
+// Builds the library when its output is missing; the root's `npm run bench` builds first anyway.
+if (DIST_ENTRY === DEFAULT_DIST_ENTRY && !existsSync(DIST_ENTRY)) {
+  log('bench: dist/esm is missing, running npm run build')
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT_DIR, stdio: 'inherit' })
+}
+const lib = await loadLibrary()
+const hasPlugin = typeof lib.default === 'function'
+if (!hasPlugin) log('bench: dist/esm/index.js has no default export (the plugin): routes (b) and (c) are skipped')
+
+// Pinning keeps the server and the load generator off each other's core.
+const pinning = process.platform === 'linux' && cpus().length >= 2 && hasTaskset()
+function hasTaskset () {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Forks a bench script, pinned to `cpu` when possible; resolves with the child. */
+function start (script, argument, { cpu, execArgv = [] } = {}) {
+  const options = { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }
+  if (pinning && cpu !== undefined) {
+    // fork() runs `execPath ...execArgv script args`: taskset then execs node, which keeps the IPC channel.
+    options.execPath = 'taskset'
+    options.execArgv = ['-c', String(cpu), process.execPath, ...execArgv]
+  }
+  return fork(join(BENCH_DIR, script), [JSON.stringify(argument)], options)
+}
+
+/** The next message of `type` from `child`; rejects if it exits first. */
+function next (child, type) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message?.type !== type) return
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+      resolve(message)
+    }
+    const onExit = (code) => {
+      child.off('message', onMessage)
+      reject(new Error(`bench: ${child.spawnargs.join(' ')} exited with ${code} before sending "${type}"`))
+    }
+    child.on('message', onMessage)
+    child.once('exit', onExit)
+  })
+}
+
+async function startServer (kind, size = 0) {
+  const execArgv = ['--expose-gc']
+  if (PROFILE) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`, `--cpu-prof-name=${kind}-${size}-${Date.now()}.cpuprofile`)
+  const server = start('server.mjs', { kind, size }, { cpu: 0, execArgv })
+  const { port } = await next(server, 'ready')
+  return { server, port }
+}
+
+async function stopServer (server) {
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  server.disconnect()
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+let memoryRequest = 0
+async function memoryOf (server, gc) {
+  const id = ++memoryRequest
+  const reply = next(server, 'memory')
+  server.send({ type: 'memory', gc, id })
+  return reply
+}
+
+async function load (port, { size = 0, encoding = 'json', signer = 'ours', duration = DURATION }) {
+  const generator = start('load.mjs', { port, size, encoding, signer, duration, connections: CONNECTIONS }, { cpu: 1 })
+  return next(generator, 'result')
+}
+
+/** One route case: a fresh server, one load run, the server stopped; `undefined` (and a note) if it failed. */
+async function routeCase (label, kind, options = {}) {
+  log(`bench: route ${label} (${DURATION} s)`)
+  let started
+  try {
+    started = await startServer(kind, options.size)
+    const result = await load(started.port, options)
+    if (result.non2xx > 0 || result.errors > 0) {
+      log(`bench: warning: ${label}: ${result.non2xx} non-2xx replies, ${result.errors} errors`)
+    }
+    return { label, kind, ...options, ...result }
+  } catch (error) {
+    log(`bench: ${label} failed: ${error.message}`)
+    report.failures.push(`${label}: ${error.message}`)
+    return undefined
+  } finally {
+    if (started) await stopServer(started.server)
+  }
+}
+
+// ---------------------------------------------------------------------------
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  v8: process.versions.v8,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memory: totalmem(),
+  platform: `${process.platform} ${process.arch}`,
+  loadBefore: loadavg()[0],
+  pinning,
+  library: relative(ROOT_DIR, DIST_ENTRY),
+  failures: [],
+  settings: { DURATION, SOAK, CONNECTIONS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
+}
+if (report.loadBefore > 0.5) log(`bench: warning: load average ${report.loadBefore.toFixed(2)} before the run; other work on this machine skews the figures`)
+
+if (ONLY.has('micro')) {
+  log('bench: verification alone (no HTTP)')
+  const micro = start('micro.mjs', {}, { execArgv: ['--expose-gc'] })
+  report.micro = await next(micro, 'micro')
+}
+
+if (ONLY.has('routes')) {
+  const routes = [
+    await routeCase('(a) bare Fastify, JSON', 'bare', { encoding: 'json' }),
+    await routeCase('(a′) bare Fastify + formbody, form', 'bare-form', { encoding: 'form' })
+  ]
+  if (hasPlugin) {
+    routes.push(await routeCase('(b) plugin, JSON', 'plugin', { encoding: 'json' }))
+    routes.push(await routeCase('(c) plugin, form', 'plugin', { encoding: 'form' }))
+  }
+  routes.push(await routeCase('(d) formbody + twilio.validateRequest', 'peer', { encoding: 'form', signer: 'twilio' }))
+  report.routes = routes.filter(Boolean)
+}
+
+if (ONLY.has('scaling')) {
+  report.scaling = []
+  for (const size of SIZES) {
+    const bare = await routeCase(`bare, JSON ${kib(size)}`, 'bare', { size, encoding: 'json' })
+    const plugin = hasPlugin ? await routeCase(`plugin, JSON ${kib(size)}`, 'plugin', { size, encoding: 'json' }) : undefined
+    report.scaling.push({ size, bare, plugin })
+  }
+}
+
+if (ONLY.has('soak') && hasPlugin) {
+  log(`bench: memory, route (b) for ${SOAK} s`)
+  let started
+  try {
+    started = await startServer('plugin')
+    const { server, port } = started
+    const before = await memoryOf(server, true)
+    const generator = load(port, { duration: SOAK })
+    // Heap after GC at the middle and at the end: a leak grows between them.
+    await new Promise((resolve) => setTimeout(resolve, SOAK * 500))
+    const middle = await memoryOf(server, true)
+    const result = await generator
+    const after = await memoryOf(server, true)
+    report.soak = { before, middle, after, requests: result.total, requestsPerSecond: result.requestsPerSecond, non2xx: result.non2xx }
+  } catch (error) {
+    log(`bench: the memory run failed: ${error.message}`)
+    report.failures.push(`memory run: ${error.message}`)
+  } finally {
+    if (started) await stopServer(started.server)
+  }
+}
+report.seconds = (Date.now() - started) / 1000
+
+// ---------------------------------------------------------------------------
+const markdown = render(report)
+process.stdout.write(markdown)
+writeFileSync(join(BENCH_DIR, 'RESULTS.md'), markdown)
+writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify(report, null, 2) + '\n')
+log('bench: wrote bench/RESULTS.md (and bench/results.json)')
+
+// ---------------------------------------------------------------------------
+function kib (bytes) {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`
+}
+function fixed (value, digits = 0) {
+  return value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+function mib (bytes) {
+  return (bytes / 1024 / 1024).toFixed(1) + ' MiB'
+}
+function metOrMissed (met) {
+  return met === undefined ? 'not measured' : met ? '**met**' : '**missed**'
+}
+function table (header, rows) {
+  return [
+    '| ' + header.join(' | ') + ' |',
+    '| ' + header.map((_, index) => (index === 0 ? '---' : '---:')).join(' | ') + ' |',
+    ...rows.map((row) => '| ' + row.join(' | ') + ' |')
+  ].join('\n') + '\n'
+}
+
+function render (report) {
+  const out = []
+  const targets = []
+  out.push('# Benchmark results\n')
+  out.push('Written by `npm run bench` (bench/run.mjs). Absolute figures depend on the machine; the ratios are what to compare. Results are not a test.\n')
+  out.push(table(['', ''], [
+    ['date', report.date],
+    ['machine', `${report.cpu}, ${report.cores} cores, ${mib(report.memory)} RAM, ${report.platform}`],
+    ['Node.js', `${report.node} (V8 ${report.v8})`],
+    ['library measured', '`' + report.library + '`'],
+    ['load average before the run', report.loadBefore.toFixed(2)],
+    ['settings', `${report.settings.DURATION} s per route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
+    ['run time', `${report.seconds.toFixed(0)} s`]
+  ]))
+
+  if (report.micro) {
+    const { seed, scaling } = report.micro
+    const ns = seed.ns
+    const rate = (value) => fixed(1e9 / value)
+    const us = (value) => fixed(value / 1000, 2)
+    out.push(`\n## Verification alone (no HTTP), seed sample\n\nThe vendor's sample: ${seed.jsonBytes} bytes of JSON, ${seed.pairs} POST variables, a signature base string of ${seed.baseStringLength} characters. Median of timed batches after a warm-up.\n`)
+    out.push(table(['case', 'ops/s', 'µs/op', '× floor'], [
+      ['floor: one `createHmac(\'sha1\')` over a string as long as the base string', rate(ns.floor), us(ns.floor), '1.00'],
+      ['**ours**: `verifySignature` on the pairs', rate(ns.ours), us(ns.ours), fixed(ns.ours / ns.floor, 2)],
+      ['ours: `verifySignature` on the object (flattened inside)', rate(ns.oursObject), us(ns.oursObject), fixed(ns.oursObject / ns.floor, 2)],
+      ['ours from raw JSON bytes: `pairsFromBody` + `verifySignature`', rate(ns.oursRawJson), us(ns.oursRawJson), fixed(ns.oursRawJson / ns.floor, 2)],
+      ['ours from raw form bytes: `pairsFromBody` + `verifySignature`', rate(ns.oursRawForm), us(ns.oursRawForm), fixed(ns.oursRawForm / ns.floor, 2)],
+      ['peer: twilio `validateRequest` on the flat params', rate(ns.twilio), us(ns.twilio), fixed(ns.twilio / ns.floor, 2)]
+    ]))
+    targets.push(['verification faster than the peer (seed sample)', `ours ${rate(ns.ours)} ops/s vs twilio ${rate(ns.twilio)} ops/s (${fixed(ns.twilio / ns.ours, 2)}×)`, metOrMissed(ns.ours < ns.twilio)])
+    targets.push([`verification within ${TARGETS.floor}× of the raw HMAC floor (seed sample)`, `${fixed(ns.ours / ns.floor, 2)}×`, metOrMissed(ns.ours / ns.floor <= TARGETS.floor)])
+
+    out.push('\n## Scaling: verification time by body size\n\nThe sample grown with visitor `utm` items (so the number of POST variables grows too) to an exact JSON size. µs per KiB of JSON body.\n')
+    out.push(table(['JSON body', 'pairs', 'floor µs', 'ours µs', 'ours µs/KiB', 'ours × floor', 'raw JSON → verified µs', 'raw µs/KiB', 'twilio µs'],
+      scaling.map((row) => [kib(row.size), fixed(row.pairs), us(row.ns.floor), us(row.ns.ours), fixed(row.ns.ours / 1000 / (row.size / 1024), 2),
+        fixed(row.ns.ours / row.ns.floor, 2), us(row.ns.oursRawJson), fixed(row.ns.oursRawJson / 1000 / (row.size / 1024), 2), us(row.ns.twilio)])))
+    const perKiB = scaling.filter((row) => row.size >= 16 * 1024).map((row) => row.ns.ours / row.size)
+    const spread = Math.max(...perKiB) / Math.min(...perKiB)
+    targets.push([`time per KiB flat within ${TARGETS.perKiB}× from 16 KiB to 1 MiB`, `slowest ÷ fastest = ${fixed(spread, 2)}×`, metOrMissed(spread <= TARGETS.perKiB)])
+  }
+
+  if (report.routes) {
+    const bare = report.routes.find((row) => row.kind === 'bare') ?? { requestsPerSecond: NaN }
+    out.push(`\n## HTTP routes (autocannon, ${report.settings.CONNECTIONS} connections, ${report.settings.DURATION} s each)\n\nThe seed sample, signed; every server replies 200 \`{"ok":true,"event":…,"id":…}\`. Latencies in whole milliseconds (autocannon's resolution).\n`)
+    out.push(table(['route', 'body bytes', 'req/s', 'p50 ms', 'p99 ms', '÷ (a)', 'non-2xx'],
+      report.routes.map((row) => [row.label, fixed(row.bodyBytes), fixed(row.requestsPerSecond), fixed(row.latency.p50), fixed(row.latency.p99),
+        fixed(row.requestsPerSecond / bare.requestsPerSecond, 2), fixed(row.non2xx)])))
+    const plugin = report.routes.find((row) => row.kind === 'plugin' && row.encoding === 'json')
+    const ratio = plugin && plugin.requestsPerSecond / bare.requestsPerSecond
+    targets.push([`route (b) at ${TARGETS.throughput} or more of (a)`, plugin ? `${fixed(ratio, 2)}` : 'no plugin', metOrMissed(plugin && plugin.non2xx === 0 ? ratio >= TARGETS.throughput : undefined)])
+  }
+
+  if (report.scaling) {
+    out.push(`\n## Scaling: route throughput by body size (JSON, ${report.settings.DURATION} s each)\n`)
+    out.push(table(['JSON body', 'bare req/s', 'bare p99 ms', 'plugin req/s', 'plugin p99 ms', 'plugin ÷ bare', 'plugin MiB/s'],
+      report.scaling.map(({ size, bare, plugin }) => [kib(size), fixed(bare?.requestsPerSecond), fixed(bare?.latency.p99),
+        fixed(plugin?.requestsPerSecond), fixed(plugin?.latency.p99), plugin && bare ? fixed(plugin.requestsPerSecond / bare.requestsPerSecond, 2) : '–',
+        plugin ? fixed(plugin.requestsPerSecond * size / 1024 / 1024, 1) : '–'])))
+  }
+
+  if (report.soak) {
+    const { before, middle, after, requests, requestsPerSecond, non2xx } = report.soak
+    out.push(`\n## Memory: route (b) for ${report.settings.SOAK} s\n\n${fixed(requests)} requests (${fixed(requestsPerSecond)} req/s, ${fixed(non2xx)} non-2xx). The server's \`process.memoryUsage()\` after a full GC; peak RSS from \`process.resourceUsage().maxRSS\`.\n`)
+    out.push(table(['', 'before', 'middle', 'after', 'after − middle'], [
+      ['heap used', mib(before.heapUsed), mib(middle.heapUsed), mib(after.heapUsed), mib(after.heapUsed - middle.heapUsed)],
+      ['RSS', mib(before.rss), mib(middle.rss), mib(after.rss), mib(after.rss - middle.rss)],
+      ['external + array buffers', mib(before.external + before.arrayBuffers), mib(middle.external + middle.arrayBuffers), mib(after.external + after.arrayBuffers), mib(after.external + after.arrayBuffers - middle.external - middle.arrayBuffers)],
+      ['peak RSS', '', '', mib(after.maxRSS), '']
+    ]))
+    const grew = after.heapUsed - middle.heapUsed
+    targets.push(['no memory growth over the sustained run', `heap after GC ${mib(middle.heapUsed)} at the middle, ${mib(after.heapUsed)} at the end (${requests.toLocaleString('en-US')} requests)`, metOrMissed(grew <= HEAP_GROWTH_ALLOWED)])
+  }
+
+  out.push('\n## Targets (issue 5)\n')
+  out.push(table(['target', 'measured', ''], targets))
+  if (report.failures.length > 0) out.push('\nCases that failed: ' + report.failures.join('; ') + '\n')
+  return out.join('\n')
+}

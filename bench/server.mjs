@@ -1,0 +1,98 @@
+// One listening server per process, started by run.mjs with an IPC channel:
+//   node --expose-gc server.mjs '{"kind":"bare","size":0}'
+// kinds: bare (JSON, the ceiling), bare-form (@fastify/formbody, no check),
+// plugin (this package's shorthand route), peer (@fastify/formbody + Twilio's
+// validateRequest in a preHandler). It warms itself up with inject() (and
+// checks the reply is 200) before it says it is ready, answers
+// {type: 'memory', gc} messages with process.memoryUsage(), and exits when
+// the orchestrator goes away.
+import Fastify from 'fastify'
+import formbody from '@fastify/formbody'
+import {
+  BODY_LIMIT, ENDPOINT_URL, PATH, SIGNATURE_HEADER, SIGNATURE_KEY, bodiesOf, loadLibrary
+} from './fixtures.mjs'
+
+const { kind, size = 0, warmup = 300, warmupMs = 1000 } = JSON.parse(process.argv[2] ?? '{}')
+const lib = await loadLibrary()
+const bodies = bodiesOf(lib, size)
+
+// The same reply for every kind, so only the work before it differs.
+const reply = (event, id) => ({ ok: true, event, id })
+
+const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT })
+let warmupRequest
+
+switch (kind) {
+  case 'bare':
+    app.post(PATH, async (request) => reply(request.body.event, request.body.data.id))
+    warmupRequest = { payload: bodies.json, headers: { 'content-type': 'application/json' } }
+    break
+  case 'bare-form':
+    await app.register(formbody)
+    app.post(PATH, async (request) => reply(request.body.event, request.body['data[id]']))
+    warmupRequest = { payload: bodies.form, headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+    break
+  case 'plugin': {
+    if (typeof lib.default !== 'function') throw new Error('bench: dist/esm/index.js has no default export (the plugin) yet')
+    await app.register(lib.default, {
+      path: PATH,
+      url: ENDPOINT_URL,
+      key: SIGNATURE_KEY,
+      bodyLimit: BODY_LIMIT,
+      // The seed sample's event is "test"; a handler that does nothing
+      // measures the plugin, not the application.
+      onTest: async () => {}
+    })
+    warmupRequest = { payload: bodies.json, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: bodies.jsonSignature } }
+    break
+  }
+  case 'peer': {
+    const { default: twilio } = await import('twilio')
+    await app.register(formbody)
+    app.post(PATH, {
+      preHandler (request, response, done) {
+        // What an integrator would write with Twilio's helper: the URL as
+        // configured, the header, the parsed form parameters.
+        if (twilio.validateRequest(SIGNATURE_KEY, request.headers[SIGNATURE_HEADER], ENDPOINT_URL, request.body)) {
+          done()
+        } else {
+          response.code(401).send({ ok: false })
+        }
+      }
+    }, async (request) => reply(request.body.event, request.body['data[id]']))
+    const signature = twilio.getExpectedTwilioSignature(SIGNATURE_KEY, ENDPOINT_URL, bodies.params)
+    warmupRequest = { payload: bodies.form, headers: { 'content-type': 'application/x-www-form-urlencoded', [SIGNATURE_HEADER]: signature } }
+    break
+  }
+  default:
+    throw new Error(`bench: unknown server kind ${JSON.stringify(kind)}`)
+}
+
+await app.ready()
+
+// JIT warm-up without the network, `warmup` requests or `warmupMs`, whichever
+// ends first (large bodies are slow); a wrong signature or route fails here,
+// loudly, rather than as a fast stream of 401s in the results.
+const warmupEnd = Date.now() + warmupMs
+for (let index = 0; index < warmup && (index < 5 || Date.now() < warmupEnd); index++) {
+  const response = await app.inject({ method: 'POST', url: PATH, ...warmupRequest })
+  if (response.statusCode !== 200) {
+    throw new Error(`bench: ${kind} server answered ${response.statusCode} to its warm-up: ${response.body.slice(0, 300)}`)
+  }
+}
+
+await app.listen({ host: '127.0.0.1', port: 0 })
+
+process.on('message', (message) => {
+  if (message?.type !== 'memory') return
+  if (message.gc) {
+    // Twice: the first pass may only promote what the second frees.
+    global.gc()
+    global.gc()
+  }
+  process.send({ type: 'memory', id: message.id, ...process.memoryUsage(), maxRSS: process.resourceUsage().maxRSS * 1024 })
+})
+process.on('disconnect', () => {
+  app.close().finally(() => process.exit(0))
+})
+process.send({ type: 'ready', port: app.server.address().port })

@@ -1,0 +1,133 @@
+// Type-level tests of the public API (tsd reads the built types: run
+// `npm run build` first). What must compile, and what must not.
+import Fastify, { type FastifyRequest } from 'fastify'
+import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+import magnetisWebhooks, {
+  MagnetisWebhooks,
+  type AnyWebhookEvent,
+  type Call,
+  type Email,
+  type Lead,
+  type MagnetisWebhooksOptions,
+  type OtherEvent,
+  type TestEvent,
+  type UnvalidatedEvent,
+  type WebhookEvent,
+  type WebhookRouteOptions
+} from 'fastify-magnetis-webhooks'
+
+const app = Fastify()
+const url = 'https://shop.example/webhooks/magnetis'
+const key = 'key'
+
+// Shorthand handlers receive their resource's type.
+app.register(magnetisWebhooks, {
+  path: '/webhooks/magnetis',
+  url,
+  key,
+  onCallCompleted: (event, request) => {
+    expectType<Call>(event.data)
+    expectType<'call:completed'>(event.name)
+    expectType<'call'>(event.resource)
+    expectType<number>(event.data.duration)
+    expectType<FastifyRequest>(request)
+  },
+  onCallMissed: (event) => { expectType<Call>(event.data) },
+  onCallRinging: (event) => { expectType<Call>(event.data) },
+  onEmailReceived: (event) => {
+    expectType<Email>(event.data)
+    expectType<'email'>(event.resource)
+  },
+  onLeadCreated: (event) => { expectType<Lead>(event.data) },
+  onTest: (event) => {
+    expectType<TestEvent>(event)
+    if (event.resource === 'call') expectType<Call>(event.data)
+    if (event.resource === 'email') expectType<Email>(event.data)
+    if (event.resource === undefined) expectType<Record<string, unknown>>(event.data)
+  },
+  onAny: (event) => {
+    expectType<AnyWebhookEvent>(event)
+    // `name` alone cannot narrow the data: a future event (OtherEvent) may carry any name.
+    if (event.name === 'lead:created') expectType<Lead | Record<string, unknown>>(event.data)
+  },
+  onError: (error, event) => {
+    expectType<Error>(error)
+    expectType<UnvalidatedEvent | AnyWebhookEvent>(event)
+  }
+})
+
+// A handler declared with the wrong event type does not compile.
+expectError(app.register(magnetisWebhooks, { path: '/p', url, key, onCallCompleted: (event: { data: number }) => {} }))
+expectError(app.register(magnetisWebhooks, { path: '/p', url, key, onCallCompleted: (event: WebhookEvent<'email:received'>) => {} }))
+expectError(app.register(magnetisWebhooks, { path: '/p', url, key, onEmailReceived: (event: { data: Call }) => {} }))
+expectNotAssignable<WebhookRouteOptions['onCallCompleted']>((event: { data: number }) => event)
+// …while one that asks for less than the event gives is fine.
+expectAssignable<WebhookRouteOptions['onCallCompleted']>((event: { name: string, data: { id: string } }) => event)
+
+// With a path, url and key are required; without one, nothing is.
+expectError(app.register(magnetisWebhooks, { path: '/p' }))
+expectError(app.register(magnetisWebhooks, { path: '/p', key }))
+expectError(app.register(magnetisWebhooks, { path: '/p', url }))
+expectError(app.register(magnetisWebhooks, { path: '/p', url: 42, key }))
+expectError(app.register(magnetisWebhooks, { path: '/p', url, key: 42 }))
+app.register(magnetisWebhooks)
+app.register(magnetisWebhooks, {})
+expectAssignable<MagnetisWebhooksOptions>({ path: '/p', url, key: ['old', 'new'] })
+expectNotAssignable<MagnetisWebhooksOptions>({ path: '/p', url })
+
+// url and key may be functions of the request, sync or async; a key resolver may find no key.
+app.register(magnetisWebhooks, {
+  path: '/webhooks/magnetis/:account',
+  url: (request) => `${url}/${(request.params as { account: string }).account}`,
+  key: async (request) => {
+    expectType<FastifyRequest>(request)
+    return Math.random() > 0.5 ? ['a', 'b'] : undefined
+  }
+})
+expectError(app.register(magnetisWebhooks, { path: '/p', url: async () => 42, key }))
+
+// MagnetisWebhooks.on: documented names are typed, any other name gives unknown-shaped data.
+const webhooks = new MagnetisWebhooks()
+expectType<MagnetisWebhooks>(webhooks.on('call:missed', (event) => {
+  expectType<Call>(event.data)
+  expectType<'call:missed'>(event.name)
+}))
+webhooks.on('email:received', (event) => { expectType<Email>(event.data) })
+webhooks.on('lead:created', (event) => { expectType<Lead>(event.data) })
+webhooks.on('some:future', (event) => {
+  expectType<Record<string, unknown>>(event.data)
+  expectType<OtherEvent>(event)
+})
+webhooks.onAny((event) => { expectType<AnyWebhookEvent>(event) })
+webhooks.onError((error, event) => { expectType<Error>(error); expectType<string>(event.name) })
+expectError(webhooks.on('call:missed', (event: { data: { duration: string } }) => {}))
+expectError(webhooks.on('call:missed', (event: { data: number }) => {}))
+webhooks.on('call:transferred', (event: OtherEvent) => {})
+const someName: string = 'call:transferred'
+webhooks.on(someName, (event) => { expectType<OtherEvent>(event) })
+expectError(webhooks.on('call:missed', 'handler'))
+app.register(magnetisWebhooks, { path: '/shared', url, key, webhooks })
+expectError(app.register(magnetisWebhooks, { path: '/shared', url, key, webhooks: {} }))
+
+// Per route: config.magnetis is typed, and the request carries the verified event.
+app.post('/hook', {
+  config: {
+    magnetis: {
+      url,
+      key,
+      onLeadCreated: (event) => { expectType<Lead>(event.data) }
+    }
+  }
+}, async (request) => {
+  expectType<AnyWebhookEvent | null>(request.magnetisEvent)
+  if (request.magnetisEvent?.name === 'call:completed') expectType<Call | Record<string, unknown>>(request.magnetisEvent.data)
+  return 'ok'
+})
+app.get('/elsewhere', async (request) => {
+  expectType<AnyWebhookEvent | null>(request.magnetisEvent)
+  return 'ok'
+})
+expectError(app.post('/hook', { config: { magnetis: { url, key: 42 } } }, async () => 'ok'))
+expectError(app.post('/hook', { config: { magnetis: { url } } }, async () => 'ok'))
+expectError(app.post('/hook', { config: { magnetis: { url, key, onCallCompleted: (event: { data: number }) => {} } } }, async () => 'ok'))
+expectError(app.post('/hook', { config: { magnetis: { url, key, bodyLimit: '1mb' } } }, async () => 'ok'))
