@@ -73,14 +73,15 @@ export class NoSignatureKeyError extends MagnetisWebhookError {
  * messages only (never values, which may hold phone numbers).
  */
 export class InvalidEventError extends MagnetisWebhookError {
-  readonly payload: Record<string, unknown>
+  declare readonly payload: Record<string, unknown>
   readonly errors: ReadonlyArray<{ path: string, message: string }>
 
   constructor (eventName: string, payload: Record<string, unknown>, errors: ReadonlyArray<{ path: string, message: string }>) {
     const first = errors[0]
     const detail = first === undefined ? '' : `: ${first.path || '/'} ${first.message}`
     super(422, 'FST_MAGNETIS_INVALID_EVENT', `the "${eventName}" event does not match its schema${detail}`)
-    this.payload = payload
+    // Loggers copy an error's enumerable fields, and the payload holds phone numbers.
+    Object.defineProperty(this, 'payload', { value: payload, enumerable: false })
     this.errors = errors
   }
 }

@@ -4,11 +4,11 @@
  * `{ "event": "call:completed", "data": { … } }` (vendor page, sample).
  */
 import type { BodyEncoding } from './body.js'
-import { FORBIDDEN_KEYS } from './decode.js'
+import { dropForbiddenKeys } from './decode.js'
 import { InvalidEventError, MalformedBodyError } from './errors.js'
-import { EVENT_RESOURCES, resourceOfEvent, type ResourceName } from './events.js'
+import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './events.js'
 import type { ResourceValidator } from './resource.js'
-import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
+import type { AnyWebhookEvent, UnvalidatedEvent, WebhookEvent } from './types.js'
 
 /** How one route turns a decoded body into an event. */
 export interface EventReader {
@@ -51,25 +51,19 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
   }
   const prepared = reader.validator.prepare(resource, data, encoding)
   if (!prepared.ok) {
-    const error = new InvalidEventError(name, payload, prepared.errors)
-    // Fastify logs a 4xx error with pino's serializer, which copies every
-    // enumerable field: `payload` holds phone numbers, so it must not be one.
-    Object.defineProperty(error, 'payload', { enumerable: false })
-    return { ok: false, error, event: { ...base, resource, data } }
+    return { ok: false, error: new InvalidEventError(name, payload, prepared.errors), event: { ...base, resource, data } }
   }
   payload.data = prepared.data
   return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
 }
 
-/** Deletes the FORBIDDEN_KEYS of a parsed JSON value, at any depth, without recursion (JSON.parse gives a tree: no cycles). */
-function dropForbiddenKeys (root: Record<string, unknown>): void {
-  const pending: unknown[] = [root]
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next === null || typeof next !== 'object') continue
-    const container = next as Record<string, unknown>
-    for (const key of Object.keys(container)) {
-      if (FORBIDDEN_KEYS.has(key)) delete container[key]
-      else pending.push(container[key])
-    }
-  }
+/**
+ * Narrows an event by name, e.g. `request.magnetisEvent` in a per-route
+ * handler: `if (isWebhookEvent(event, 'call:completed')) event.data.duration`.
+ * Sound because a documented name is only ever given to an event whose data
+ * passed that name's schema (`readEvent`); a plain `event.name === …` check
+ * cannot narrow, as a future event may carry any name.
+ */
+export function isWebhookEvent<Name extends EventName> (event: AnyWebhookEvent | null | undefined, name: Name): event is AnyWebhookEvent & WebhookEvent<Name> {
+  return event != null && event.name === name
 }

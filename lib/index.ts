@@ -7,6 +7,7 @@ import magnetisWebhooks from './plugin.js'
 export default magnetisWebhooks
 export { magnetisWebhooks }
 export { MagnetisWebhooks } from './dispatch.js'
+export { isWebhookEvent } from './event.js'
 export type { MagnetisWebhooksOptions, WebhookRouteOptions, Resolvable } from './options.js'
 export type {
   AnyWebhookEvent, AnyWebhookHandler, OtherEvent, ProductionEvent, ProductionEventName, ResourceData,

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { InvalidEventError, MalformedBodyError } from '../lib/errors.js'
-import { readEvent, type EventReader } from '../lib/event.js'
+import { isWebhookEvent, readEvent, type EventReader } from '../lib/event.js'
 import { createResourceValidator, inferTestResource } from '../lib/resource.js'
 
 const reader: EventReader = { validator: createResourceValidator(), inferTestResource }
@@ -91,4 +91,23 @@ t.test('a JSON body loses its __proto__, constructor and prototype keys at any d
   t.equal(Object.getPrototypeOf(payload), Object.prototype, 'the prototype itself is untouched')
   t.equal(({} as Record<string, unknown>).polluted, undefined)
   t.equal(result.ok && result.event.data, payload.data, 'the event\'s data is the cleaned payload\'s')
+})
+
+t.test('isWebhookEvent is true only for an event of that name', async t => {
+  const result = readEvent({ event: 'call:completed', data: sampleData() }, 'json', reader)
+  t.ok(result.ok)
+  if (!result.ok) return
+  t.equal(isWebhookEvent(result.event, 'call:completed'), true)
+  t.equal(isWebhookEvent(result.event, 'call:missed'), false)
+  t.equal(isWebhookEvent(null, 'call:completed'), false)
+  t.equal(isWebhookEvent(undefined, 'test'), false)
+})
+
+t.test('a 422 error keeps the payload for onError but not among its enumerable fields, which loggers copy', async t => {
+  const result = readEvent({ event: 'call:completed', data: { id: 'call-1', calling_number: '0033612345678' } }, 'json', reader)
+  t.equal(result.ok, false)
+  if (result.ok) return
+  t.equal(result.error.payload.event, 'call:completed')
+  t.notOk(Object.keys(result.error).includes('payload'))
+  t.notMatch(JSON.stringify(result.error), /0033612345678/)
 })

@@ -23,7 +23,7 @@ t.test('the reply table over HTTP', async t => {
   }
 })
 
-t.test('over HTTP, a chunked body with no Content-Length is cut at the limit (413) and the connection still answers', async t => {
+t.test('over HTTP, a chunked body with no Content-Length is cut at the limit (413) and the server still answers', async t => {
   const { app } = await buildReplyApp()
   t.teardown(() => app.close())
   const origin = await listen(app)

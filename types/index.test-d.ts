@@ -4,6 +4,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 import magnetisWebhooks, {
   MagnetisWebhooks,
+  isWebhookEvent,
   type AnyWebhookEvent,
   type Call,
   type Email,
@@ -121,6 +122,11 @@ app.post('/hook', {
 }, async (request) => {
   expectType<AnyWebhookEvent | null>(request.magnetisEvent)
   if (request.magnetisEvent?.name === 'call:completed') expectType<Call | Record<string, unknown>>(request.magnetisEvent.data)
+  // The guard narrows where a name comparison cannot.
+  const event = request.magnetisEvent
+  if (isWebhookEvent(event, 'call:completed')) expectType<Call>(event.data)
+  if (isWebhookEvent(event, 'email:received')) expectType<Email>(event.data)
+  expectError(isWebhookEvent(event, 'not:documented'))
   return 'ok'
 })
 app.get('/elsewhere', async (request) => {
