@@ -21,6 +21,26 @@ type DeepReadonly<T> = T extends ReadonlyArray<infer U>
 /** The built-in payloads, by resource. */
 export type SamplePayloads = { readonly [R in ResourceName]: DeepReadonly<SampleEnvelope<SampleData[R]>> }
 
+/** The visitor of the vendor page's sample, shared by the call and lead samples (the lead came from that call). */
+const SAMPLE_VISITOR = {
+  condition_name: 'Google Ads',
+  condition_type: 'google_ads',
+  custom_cookies: [],
+  custom_local_storage: [],
+  custom_params: [],
+  ga: 'GA1.1.12345678.87654321',
+  gclid: 'EAIaIQobChER4_LZnaeJ4gIV3EdFFh2raA5aEAAYAiAAEgKyCF3_BwE',
+  msclkid: null,
+  utm: [
+    {
+      key: 'utm_source',
+      value: 'googleads'
+    }
+  ],
+  valuetrack: [],
+  '3rdparty': []
+}
+
 const CALL_SAMPLE: SampleEnvelope<Call> = {
   data: {
     id: 'call-0c5ac87f-6d8b-4e94-9ce2-f4773bced2f5',
@@ -74,24 +94,7 @@ const CALL_SAMPLE: SampleEnvelope<Call> = {
     tracked_number: '0033412345678',
     tracked_type: 'geographic',
     voice_duration: 43,
-    visitor: {
-      condition_name: 'Google Ads',
-      condition_type: 'google_ads',
-      custom_cookies: [],
-      custom_local_storage: [],
-      custom_params: [],
-      ga: 'GA1.1.12345678.87654321',
-      gclid: 'EAIaIQobChER4_LZnaeJ4gIV3EdFFh2raA5aEAAYAiAAEgKyCF3_BwE',
-      msclkid: null,
-      utm: [
-        {
-          key: 'utm_source',
-          value: 'googleads'
-        }
-      ],
-      valuetrack: [],
-      '3rdparty': []
-    }
+    visitor: SAMPLE_VISITOR
   },
   event: 'test'
 }
@@ -154,24 +157,7 @@ const LEAD_SAMPLE: SampleEnvelope<Lead> = {
     contact_phone: '0033612345678',
     tracked_number: '0033412345678',
     tracked_email: null,
-    visitor: {
-      condition_name: 'Google Ads',
-      condition_type: 'google_ads',
-      custom_cookies: [],
-      custom_local_storage: [],
-      custom_params: [],
-      ga: 'GA1.1.12345678.87654321',
-      gclid: 'EAIaIQobChER4_LZnaeJ4gIV3EdFFh2raA5aEAAYAiAAEgKyCF3_BwE',
-      msclkid: null,
-      utm: [
-        {
-          key: 'utm_source',
-          value: 'googleads'
-        }
-      ],
-      valuetrack: [],
-      '3rdparty': []
-    }
+    visitor: SAMPLE_VISITOR
   },
   event: 'test'
 }
