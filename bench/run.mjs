@@ -33,7 +33,7 @@ const TARGETS = {
 // Fastify's internal caches); a retained body per request would be megabytes.
 const HEAP_GROWTH_ALLOWED = 2 * 1024 * 1024
 
-const started = Date.now()
+const runStarted = Date.now()
 const log = (line) => process.stderr.write(line + '\n')
 
 // Builds the library when its output is missing; the root's `npm run bench` builds first anyway.
@@ -56,7 +56,7 @@ function hasTaskset () {
   }
 }
 
-/** Forks a bench script, pinned to `cpu` when possible; resolves with the child. */
+/** Forks a bench script with an IPC channel, pinned to `cpu` when possible; returns the child process. */
 function start (script, argument, { cpu, execArgv = [] } = {}) {
   const options = { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }
   if (pinning && cpu !== undefined) {
@@ -101,11 +101,10 @@ async function stopServer (server) {
   clearTimeout(timer)
 }
 
-let memoryRequest = 0
+/** The server's process.memoryUsage() (and peak RSS), after a full GC when `gc`. */
 async function memoryOf (server, gc) {
-  const id = ++memoryRequest
   const reply = next(server, 'memory')
-  server.send({ type: 'memory', gc, id })
+  server.send({ type: 'memory', gc })
   return reply
 }
 
@@ -153,8 +152,12 @@ if (report.loadBefore > 0.5) log(`bench: warning: load average ${report.loadBefo
 
 if (ONLY.has('micro')) {
   log('bench: verification alone (no HTTP)')
-  const micro = start('micro.mjs', {}, { execArgv: ['--expose-gc'] })
-  report.micro = await next(micro, 'micro')
+  try {
+    report.micro = await next(start('micro.mjs', {}, { execArgv: ['--expose-gc'] }), 'micro')
+  } catch (error) {
+    log(`bench: the verification benchmarks failed: ${error.message}`)
+    report.failures.push(`verification: ${error.message}`)
+  }
 }
 
 if (ONLY.has('routes')) {
@@ -200,7 +203,7 @@ if (ONLY.has('soak') && hasPlugin) {
     if (started) await stopServer(started.server)
   }
 }
-report.seconds = (Date.now() - started) / 1000
+report.seconds = (Date.now() - runStarted) / 1000
 
 // ---------------------------------------------------------------------------
 const markdown = render(report)

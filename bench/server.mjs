@@ -90,7 +90,7 @@ process.on('message', (message) => {
     global.gc()
     global.gc()
   }
-  process.send({ type: 'memory', id: message.id, ...process.memoryUsage(), maxRSS: process.resourceUsage().maxRSS * 1024 })
+  process.send({ type: 'memory', ...process.memoryUsage(), maxRSS: process.resourceUsage().maxRSS * 1024 })
 })
 process.on('disconnect', () => {
   app.close().finally(() => process.exit(0))

@@ -10,7 +10,7 @@ import { unflattenPairs } from './decode.js'
 import { dispatchEvent, handlerCount, reportError } from './dispatch.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
 import { readEvent, type EventReader } from './event.js'
-import type { CheckedRouteOptions, Resolvable } from './options.js'
+import type { CheckedRouteOptions } from './options.js'
 import { kRawBody } from './raw-body.js'
 import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature.js'
 import type { AnyWebhookEvent } from './types.js'
@@ -41,7 +41,9 @@ export function receiveWebhook (route: WebhookRoute) {
     const contentType = request.headers['content-type']
     const body = readSignedBody(rawBody, contentType, route)
 
-    const [key, url] = await Promise.all([resolve(options.key, request), resolve(options.url, request)])
+    // Static values (the common case) cost no promise; resolvers may be async.
+    const key = typeof options.key === 'function' ? await options.key(request) : options.key
+    const url = typeof options.url === 'function' ? await options.url(request) : options.url
     if (!isUsableKey(key)) throw new NoSignatureKeyError()
     if (typeof url !== 'string' || url === '') {
       throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')
@@ -84,10 +86,6 @@ function readSignedBody (rawBody: Buffer, contentType: string | undefined, route
 function routedTestEvent (event: AnyWebhookEvent, enabled: boolean): AnyWebhookEvent | undefined {
   if (!enabled || event.name !== 'test' || event.resource === undefined) return undefined
   return { ...event, name: TEST_EVENT_TARGETS[event.resource] } as AnyWebhookEvent
-}
-
-async function resolve<T> (value: Resolvable<T>, request: FastifyRequest): Promise<T> {
-  return typeof value === 'function' ? await (value as (request: FastifyRequest) => T | Promise<T>)(request) : value
 }
 
 function isUsableKey (key: SignatureKeys | undefined): key is SignatureKeys {

@@ -149,13 +149,14 @@ t.test('deep, shared and cyclic values inside unknown fields neither blow the st
   let deep: unknown = 'leaf'
   for (let level = 0; level < 100000; level++) deep = [deep]
   data.google_ads_extension = deep
-  t.ok(validator.prepare('call', data, 'json').ok, '100,000 levels')
+  // 'form' takes the copying path (matching JSON of the call schema is returned as given).
+  t.ok(validator.prepare('call', data, 'form').ok, '100,000 levels')
 
   const shared = { a: 'x' }
   const cyclic: Record<string, unknown> = { shared }
   cyclic.self = cyclic
   data.google_ads_extension = { one: shared, two: shared, cyclic }
-  const prepared = validator.prepare('call', data, 'json')
+  const prepared = validator.prepare('call', data, 'form')
   if (!prepared.ok) throw new Error('expected valid data')
   const copy = prepared.data.google_ads_extension as Record<string, any>
   t.equal(copy.one, copy.two, 'a shared value is copied once')
@@ -253,4 +254,41 @@ t.test('property: any valid call sent as JSON and as a form gives deep-equal dat
     deepStrictEqual(fromForm, fromJson)
   }), { numRuns: PROPERTY_RUNS })
   t.pass(`${PROPERTY_RUNS} calls agree`)
+})
+
+t.test('JSON that already matches a schema whose defaults all sit on required fields is returned as given (no copy, no fill)', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data
+  const prepared = validator.prepare('call', data, 'json')
+  t.ok(prepared.ok)
+  t.equal(prepared.ok && prepared.data, data, 'the same object: copying and filling would change nothing')
+  const asForm = validator.prepare('call', data, 'form')
+  t.not(asForm.ok && asForm.data, data, 'form data is always converted on a copy')
+})
+
+t.test('a default that could apply to matching JSON (optional property, union member, additional properties) keeps the copy-and-fill path', async t => {
+  const { Type } = await import('@sinclair/typebox')
+  const schemas = {
+    'optional property': Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }),
+    'union member': Type.Object({ id: Type.String(), tag: Type.Union([Type.Object({ kind: Type.String({ default: 'k' }) }), Type.Null()]) }),
+    'additional properties': Type.Object({ id: Type.String() }, { additionalProperties: Type.String({ default: 'x' }) }),
+    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) })
+  }
+  const inputs: Record<string, Record<string, unknown>> = {
+    'optional property': { id: 'call-1' },
+    'union member': { id: 'call-1', tag: null },
+    'additional properties': { id: 'call-1' },
+    'array items': { id: 'call-1', list: [{}] }
+  }
+  for (const [name, schema] of Object.entries(schemas)) {
+    const input = inputs[name] as Record<string, unknown>
+    const prepared = createResourceValidator({ call: schema }).prepare('call', input, 'json')
+    t.ok(prepared.ok, name)
+    t.not(prepared.ok && prepared.data, input, `${name}: copied, so defaults can be filled`)
+  }
+  const filled = createResourceValidator({ call: schemas['optional property'] }).prepare('call', { id: 'call-1' }, 'json')
+  t.same(filled.ok && filled.data, { id: 'call-1', note: 'none' })
+  const required = Type.Object({ id: Type.String(), note: Type.String({ default: 'none' }) })
+  const plain = { id: 'call-1', note: 'given' }
+  const passed = createResourceValidator({ call: required }).prepare('call', plain, 'json')
+  t.equal(passed.ok && passed.data, plain, 'a default on a required field cannot apply to a match: no copy')
 })
