@@ -8,7 +8,7 @@ import { dropForbiddenKeys } from './decode.js'
 import { InvalidEventError, MalformedBodyError } from './errors.js'
 import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './events.js'
 import type { ResourceValidator } from './resource.js'
-import type { AnyWebhookEvent, UnvalidatedEvent, WebhookEvent } from './types.js'
+import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
 
 /** How one route turns a decoded body into an event. */
 export interface EventReader {
@@ -64,6 +64,6 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
  * passed that name's schema (`readEvent`); a plain `event.name === …` check
  * cannot narrow, as a future event may carry any name.
  */
-export function isWebhookEvent<Name extends EventName> (event: AnyWebhookEvent | null | undefined, name: Name): event is AnyWebhookEvent & WebhookEvent<Name> {
+export function isWebhookEvent<Name extends EventName> (event: AnyWebhookEvent | null | undefined, name: Name): event is Extract<AnyWebhookEvent, { name: Name }> {
   return event != null && event.name === name
 }

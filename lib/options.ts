@@ -87,6 +87,12 @@ export interface WebhookRouteOptions {
  */
 export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) | { path?: undefined }
 
+/** Every option of a webhook route (`path` is the plugin's own, checked apart). */
+const ROUTE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'url', 'key', 'bodyLimit', 'webhooks', ...Object.keys(HANDLER_OPTIONS), 'onAny', 'onError',
+  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth'
+])
+
 /** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to. */
 export interface CheckedRouteOptions extends WebhookRouteOptions {
   /** the route's own handlers (from its `on…` options), then the shared `webhooks` set if any; read live at each delivery */
@@ -101,6 +107,12 @@ export interface CheckedRouteOptions extends WebhookRouteOptions {
 export function checkRouteOptions (options: WebhookRouteOptions, where: string): CheckedRouteOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError(`${where}: the webhook options must be an object with "url" and "key"`)
+  }
+  // A misspelt handler (onCallComplete) would otherwise acknowledge and drop every such event.
+  const unknown = Object.keys(options).filter((name) => !ROUTE_OPTION_NAMES.has(name))
+  if (unknown.length > 0) {
+    throw new ConfigurationError(`${where}: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.map((name) => JSON.stringify(name)).join(', ')}; ` +
+      `the options are ${[...ROUTE_OPTION_NAMES].join(', ')}`)
   }
   checkUrl(options.url, where)
   checkKey(options.key, where)
@@ -136,14 +148,22 @@ function checkUrl (url: unknown, where: string): void {
     throw new ConfigurationError(`${where}: "url" is required: set it to the endpoint URL exactly as typed in the Magnétis interface (API & Connectors > Webhooks). ` +
       'It is signed as typed, so it is never rebuilt from the incoming request.')
   }
+  // The vendor posts to what was typed, so it is absolute; a path alone (the route's own) never verifies.
+  if (!URL.canParse(url)) {
+    throw new ConfigurationError(`${where}: "url" must be the absolute endpoint URL exactly as typed in the Magnétis interface, such as ` +
+      `https://shop.example/webhooks/magnetis, not ${JSON.stringify(url)}`)
+  }
 }
 
 function checkKey (key: unknown, where: string): void {
   if (typeof key === 'function') return
   const keys = Array.isArray(key) ? key : [key]
-  if (keys.length === 0 || keys.some((candidate) => typeof candidate !== 'string' || candidate.length === 0)) {
+  if (keys.some((candidate) => candidate !== undefined && typeof candidate !== 'string')) {
+    throw new ConfigurationError(`${where}: "key" must be a string, a list of strings or a function of the request; got ${keys.map((candidate) => typeof candidate).join(', ')}`)
+  }
+  if (keys.length === 0 || keys.some((candidate) => typeof candidate !== 'string' || candidate.trim().length === 0)) {
     throw new ConfigurationError(`${where}: "key" is missing or empty: set it to the webhook's signature key ` +
-      '(Magnétis: API & Connectors > Webhooks > your webhook), e.g. from process.env.MAGNETIS_KEY. Requests are never accepted unverified.')
+      '(Magnétis: API & Connectors > Webhooks > your webhook), e.g. from process.env.MAGNETIS_KEY; a blank one is refused too. Requests are never accepted unverified.')
   }
 }
 

@@ -15,6 +15,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
+import { ConfigurationError } from './errors.js'
 import { DEFAULT_MAX_DEPTH } from './flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type MagnetisWebhooksOptions, type WebhookRouteOptions } from './options.js'
 import { captureRawBody } from './raw-body.js'
@@ -35,6 +36,10 @@ declare module 'fastify' {
 
 /** Marks the shorthand route, whose scope reads any media type itself. */
 const kShorthand = Symbol('fastify-magnetis-webhooks.shorthand')
+
+function isShorthand (config: unknown): boolean {
+  return (config as Record<symbol, unknown> | undefined)?.[kShorthand] === true
+}
 
 const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPE = 'application/json'
@@ -61,7 +66,7 @@ class WebhookRoutes {
   readonly #prepared = new WeakMap<object, ServedRoute>()
 
   /** @throws {ConfigurationError} when the options lack a URL or a key, or hold a wrong value */
-  prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log']): ServedRoute {
+  prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log'], shorthand: boolean): ServedRoute {
     const known = this.#prepared.get(magnetis)
     if (known !== undefined) return known
     const options = checkRouteOptions(magnetis, where)
@@ -74,6 +79,8 @@ class WebhookRoutes {
       verify: receiveWebhook({
         options,
         maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+        // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
+        warnUnhandled: shorthand,
         validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
         inferTestResource: options.inferTestResource ?? inferTestResource
       })
@@ -85,7 +92,7 @@ class WebhookRoutes {
   /** The prepared route of a request, prepared now for a route declared before the plugin was registered. */
   forRequest (request: FastifyRequest, magnetis: WebhookRouteOptions): ServedRoute {
     return this.#prepared.get(magnetis) ??
-      this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log)
+      this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log, isShorthand(request.routeOptions.config))
   }
 }
 
@@ -102,14 +109,14 @@ function installWebhookHooks (fastify: FastifyInstance): void {
     if (magnetis === undefined) return
     const where = `route ${String(routeOptions.method)} ${routeOptions.url}`
     try {
-      routes.prepare(magnetis, where, this.log)
+      routes.prepare(magnetis, where, this.log, isShorthand(routeOptions.config))
     } catch (error) {
       // Reported by ready() (onReady below), wherever the route was declared.
       problems.push(error as Error)
       return
     }
     if (magnetis.bodyLimit !== undefined) routeOptions.bodyLimit = magnetis.bodyLimit
-    if ((routeOptions.config as Record<symbol, unknown>)[kShorthand] !== true) parserChecks.push({ scope: this, where })
+    if (!isShorthand(routeOptions.config)) parserChecks.push({ scope: this, where })
   })
 
   fastify.addHook('onReady', async function reportWebhookRoutes () {
@@ -153,9 +160,21 @@ function installWebhookHooks (fastify: FastifyInstance): void {
 
 const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async function magnetisWebhooks (fastify, options) {
   if (!fastify.hasRequestDecorator('magnetisEvent')) installWebhookHooks(fastify)
-  if (options.path === undefined) return
-
-  const { path, ...routeOptions } = options
+  // Fastify's own register options may ride along; they are not ours.
+  const { path, prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...routeOptions } =
+    options as MagnetisWebhooksOptions & Record<string, unknown>
+  if (path === undefined) {
+    // Route options without `path` would configure nothing: a silent no-op is a webhook never received.
+    const given = Object.keys(routeOptions)
+    if (given.length > 0) {
+      throw new ConfigurationError(`route options (${given.join(', ')}) were given without "path": add path: '/webhooks/magnetis' to create the route, ` +
+        'or put them in a route\'s config.magnetis')
+    }
+    return
+  }
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new ConfigurationError(`"path" must be a route path starting with "/", such as '/webhooks/magnetis'; got ${JSON.stringify(path)}`)
+  }
   // The shorthand route gets a scope of its own, where the raw body is all
   // that is needed: the app's parsers (formbody included) are not involved.
   await fastify.register(async function magnetisWebhookRoute (scope) {
@@ -163,7 +182,8 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
     scope.addContentTypeParser('*', function rawBodyIsEnough (_request, _payload, done) {
       done(null, undefined)
     })
-    scope.post(path, { config: { magnetis: routeOptions, [kShorthand]: true } }, async function acknowledgeWebhook (request) {
+    // Checked like any config.magnetis (onRoute), so a missing url or key still fails ready().
+    scope.post(path, { config: { magnetis: routeOptions as WebhookRouteOptions, [kShorthand]: true } }, async function acknowledgeWebhook (request) {
       const event = request.magnetisEvent as AnyWebhookEvent
       const id = (event.data as { id?: unknown }).id
       return { ok: true, event: event.name, id: typeof id === 'string' ? id : null }

@@ -25,6 +25,8 @@ const MAX_WARNED_NAMES = 1000
 export interface WebhookRoute extends EventReader {
   options: CheckedRouteOptions
   maxDepth: number
+  /** log (once per name) an event that no handler takes: on the shorthand route it is acknowledged and dropped */
+  warnUnhandled: boolean
 }
 
 /** Creates the preHandler that verifies and dispatches for one route. */
@@ -63,7 +65,7 @@ export function receiveWebhook (route: WebhookRoute) {
     request.magnetisEvent = event
 
     const alsoAs = routedTestEvent(event, options.dispatchTestEvents === true)
-    if (handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0 &&
+    if (route.warnUnhandled && handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0 &&
       !unhandledWarned.has(event.name) && unhandledWarned.size < MAX_WARNED_NAMES) {
       unhandledWarned.add(event.name)
       request.log.warn({ event: event.name }, 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')

@@ -33,14 +33,26 @@ t.test('url: required, a non-empty string or a function', async t => {
     t.match(error.message, /It is signed as typed, so it is never rebuilt from the incoming request/)
   }
   t.doesNotThrow(() => checkRouteOptions({ key: 'k', url: () => URL }, WHERE))
-  t.doesNotThrow(() => checkRouteOptions({ key: 'k', url: 'relative/is/fine/it/is/only/signed' }, WHERE))
+  for (const url of ['relative/path', '/webhooks/magnetis']) {
+    t.match(refusal({ key: 'k', url }).message, /"url" must be the absolute endpoint URL exactly as typed in the Magnétis interface, such as https:\/\/shop\.example\/webhooks\/magnetis/, url)
+  }
+})
+
+t.test('an unknown option (a misspelt handler) is refused, naming it and the options there are', async t => {
+  const error = refusal({ url: URL, key: 'k', onCallComplete: () => {} })
+  t.match(error.message, /unknown option "onCallComplete"; the options are url, key, bodyLimit, webhooks, onCallCompleted/)
+  t.match(refusal({ url: URL, key: 'k', path: '/x', secret: 1 }).message, /unknown options "path", "secret"/)
 })
 
 t.test('key: required, a non-empty string, a non-empty list of them, or a function', async t => {
-  for (const key of [undefined, null, '', [], [''], ['secret-key-value', ''], ['secret-key-value', 42], 42, {}]) {
+  for (const key of [undefined, '', '  \t', [], [''], ['secret-key-value', ''], ['secret-key-value', ' ']]) {
     const error = refusal({ url: URL, key })
-    t.match(error.message, /"key" is missing or empty: set it to the webhook's signature key \(Magnétis: API & Connectors > Webhooks > your webhook\), e\.g\. from process\.env\.MAGNETIS_KEY/, JSON.stringify(key))
+    t.match(error.message, /"key" is missing or empty: set it to the webhook's signature key \(Magnétis: API & Connectors > Webhooks > your webhook\), e\.g\. from process\.env\.MAGNETIS_KEY; a blank one is refused too/, JSON.stringify(key))
     t.notOk(error.message.includes('secret-key-value'), 'never quotes a key')
+  }
+  for (const [key, got] of [[null, 'object'], [42, 'number'], [{}, 'object'], [['secret-key-value', 42], 'string, number']] as const) {
+    const error = refusal({ url: URL, key })
+    t.equal(error.message, `fastify-magnetis-webhooks: ${WHERE}: "key" must be a string, a list of strings or a function of the request; got ${got}`, JSON.stringify(key))
   }
   for (const key of ['k', ['a', 'b'], () => undefined, async () => 'k']) {
     t.doesNotThrow(() => checkRouteOptions({ url: URL, key }, WHERE))

@@ -239,3 +239,49 @@ t.test('a per-route route whose scope cannot parse forms or JSON is named in a s
   const answer = await injectPost(app, '/json-only', deliver(envelope('call:completed'), 'form'))
   t.equal(answer.status, 415)
 })
+
+t.test('route options given without "path" fail ready(): they would configure nothing', async t => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(magnetisWebhooks, { url: URL, key: KEY } as never)
+  await t.rejects(async () => { await app.ready() }, {
+    code: 'FST_MAGNETIS_CONFIGURATION',
+    message: /route options \(url, key\) were given without "path": add path: '\/webhooks\/magnetis' to create the route, or put them in a route's config\.magnetis/
+  })
+})
+
+t.test('Fastify\'s own register options (prefix, logLevel) ride along without being taken for route options', async t => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks, { logLevel: 'warn' } as never)
+  await t.resolves(async () => { await app.ready() })
+})
+
+t.test('a "path" that is not a route path fails ready()', async t => {
+  for (const path of ['webhooks/magnetis', '', 42]) {
+    const app = Fastify()
+    app.register(magnetisWebhooks, { path, url: URL, key: KEY } as never)
+    await t.rejects(async () => { await app.ready() }, { code: 'FST_MAGNETIS_CONFIGURATION', message: /"path" must be a route path starting with "\/", such as '\/webhooks\/magnetis'/ }, JSON.stringify(path))
+    await app.close()
+  }
+})
+
+t.test('a misspelt handler option fails ready() instead of dropping events', async t => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, onCallComplete: () => {} } as never)
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_MAGNETIS_CONFIGURATION', message: /unknown option "onCallComplete"/ })
+})
+
+t.test('an event with no handler: warned once on the shorthand route, not on a per-route route whose own handler reads it', async t => {
+  const logs = captureLogs()
+  const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY })
+  app.post('/route', { config: { magnetis: { url: URL, key: KEY } } }, async (request) => ({ got: request.magnetisEvent?.name }))
+  for (const path of ['/hook', '/hook', '/route', '/route']) {
+    t.equal((await injectPost(app, path, deliver(envelope('call:missed')))).status, 200, path)
+  }
+  const warnings = logs.lines().filter((line) => /no handler for this event/.test(line.msg))
+  t.equal(warnings.length, 1, 'once, for the shorthand route')
+})

@@ -32,15 +32,18 @@ export async function startUp (setup: RouteSetup, logger: FastifyServerOptions['
 
 const SET_THE_KEY = [/"key" is missing or empty/, /signature key/, /API & Connectors > Webhooks/, /MAGNETIS_KEY/]
 const SET_THE_URL = [/"url" is required/, /exactly as typed/]
+const KEY_TYPE = [/"key" must be a string, a list of strings or a function of the request/]
 
 export const configRows: ConfigRow[] = [
   { name: 'no key option at all', setup: { noKey: true }, says: SET_THE_KEY },
   { name: 'key undefined (an unset environment variable)', setup: { key: undefined }, says: SET_THE_KEY },
-  { name: 'key null', setup: { key: null }, says: SET_THE_KEY },
+  { name: 'key null', setup: { key: null }, says: [...KEY_TYPE, /got object/] },
+  { name: 'a blank key (white space only)', setup: { key: '   ' }, says: SET_THE_KEY },
   { name: 'empty key', setup: { key: '' }, says: SET_THE_KEY },
   { name: 'empty key list', setup: { key: [] }, says: SET_THE_KEY },
   { name: 'a key list holding an empty key', setup: { key: [KEY, ''] }, says: SET_THE_KEY },
-  { name: 'a key that is not a string', setup: { key: 42 }, says: SET_THE_KEY },
+  { name: 'a key that is not a string', setup: { key: 42 }, says: [...KEY_TYPE, /got number/] },
+  { name: 'a relative url', setup: { url: '/webhooks/magnetis' }, says: [/"url" must be the absolute endpoint URL exactly as typed/] },
   { name: 'no url option at all', setup: { noUrl: true }, says: SET_THE_URL },
   { name: 'empty url', setup: { url: '' }, says: SET_THE_URL },
   { name: 'per-route wiring, empty key: the message names the route', setup: { perRoute: true, key: '' }, says: [...SET_THE_KEY, /route POST \/webhooks\/magnetis/] },
