@@ -101,7 +101,11 @@ function escapeBytes (run: string): string {
   return escaped
 }
 
-function parseJsonObject (text: string): Record<string, unknown> {
+/**
+ * Parses a JSON body that must be an object (the envelope).
+ * @throws {MalformedBodyError} (400) for malformed JSON or a value that is not an object; the message never quotes the body
+ */
+export function parseJsonObject (text: string): Record<string, unknown> {
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -5,7 +5,7 @@
  * a handler or `onError`.
  */
 import type { FastifyRequest } from 'fastify'
-import { bodyEncodingOf, readBody, type ReadBody } from './body.js'
+import { bodyEncodingOf, parseJsonObject, readBody, type ReadBody } from './body.js'
 import { unflattenPairs } from './decode.js'
 import { dispatchEvent, handlerCount, reportError } from './dispatch.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
@@ -81,7 +81,7 @@ function readSignedBody (rawBody: Buffer, contentType: string | undefined, route
   const pairs = Array.from(custom(rawBody, contentType))
   const encoding = bodyEncodingOf(contentType)
   // The user's pairs decide what is signed; the event is still decoded from the raw body as sent.
-  if (encoding === 'json') return { encoding, pairs, json: readBody(rawBody, contentType, route.maxDepth).json }
+  if (encoding === 'json') return { encoding, pairs, json: parseJsonObject(rawBody.toString('utf8')) }
   return { encoding: 'form', pairs }
 }
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import magnetisWebhooks, { MagnetisWebhooks, type AnyWebhookEvent } from '../lib/index.js'
-import { captureLogs, deliver, envelope, injectPost, KEY, seedSample, URL } from './helpers/plugin-harness.js'
+import { captureLogs, deliver, envelope, hookApp, injectPost, KEY, seedSample, URL } from './helpers/plugin-harness.js'
 
 t.test('handler order: event handlers in registration order, shorthand option before the webhooks set, then onAny', async t => {
   const order: string[] = []
@@ -13,12 +13,7 @@ t.test('handler order: event handlers in registration order, shorthand option be
     .on('call:completed', () => { order.push('set first') })
     .on('call:missed', () => { order.push('set call:missed (never)') })
     .on('call:completed', async () => { await new Promise((resolve) => setImmediate(resolve)); order.push('set second (async)') })
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     webhooks,
     onAny: () => { order.push('option onAny') },
     onCallCompleted: () => { order.push('option onCallCompleted') }
@@ -30,12 +25,7 @@ t.test('handler order: event handlers in registration order, shorthand option be
 
 t.test('every handler runs even after one fails; the reply waits for all of them', async t => {
   const order: string[] = []
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     onCallCompleted: () => { order.push('fails'); throw new Error('one') },
     webhooks: new MagnetisWebhooks().on('call:completed', async () => { await new Promise((resolve) => setTimeout(resolve, 5)); order.push('slow, after the failure') }),
     onAny: () => { order.push('onAny') }

@@ -4,7 +4,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import magnetisWebhooks, { HandlerError, InvalidEventError, MagnetisWebhooks, samplePayload, signedRequest } from '../lib/index.js'
-import { captureLogs, deliver, envelope, injectPost, KEY, PHONE_NUMBERS, seedSample, URL } from './helpers/plugin-harness.js'
+import { captureLogs, deliver, envelope, hookApp, injectPost, KEY, PHONE_NUMBERS, seedSample, URL } from './helpers/plugin-harness.js'
 import { buildReplyApp, REPLY_ROWS } from './helpers/plugin-reply-table.js'
 
 t.test('the reply table through inject', async t => {
@@ -85,12 +85,7 @@ t.test('500: onError receives a HandlerError with every handler error, in order,
   const webhooks = new MagnetisWebhooks()
     .on('call:completed', () => { throw new Error('second: the shared set failed') })
     .on('call:completed', () => 'this one is fine')
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     webhooks,
     onCallCompleted: async () => { throw new Error('first: the shorthand handler failed') },
     onError: (error, event) => { received.push({ error, event }) }

@@ -4,7 +4,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import magnetisWebhooks, { SAMPLE_PAYLOADS, type AnyWebhookEvent } from '../lib/index.js'
-import { deliver, envelope, injectPost, KEY, seedSample, URL } from './helpers/plugin-harness.js'
+import { deliver, envelope, hookApp, injectPost, KEY, seedSample, URL } from './helpers/plugin-harness.js'
 
 const PRODUCTION = {
   call: 'call:completed',
@@ -94,12 +94,7 @@ t.test('a test call that fails the call schema is a 422, like a production one',
 
 t.test('the inferTestResource option replaces the inference', async t => {
   const seen: unknown[] = []
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     inferTestResource: (data) => data.kind === 'LEAD' ? 'lead' : undefined,
     onTest: (event) => { seen.push(event.resource) }
   })
@@ -112,12 +107,7 @@ t.test('the inferTestResource option replaces the inference', async t => {
 t.test('the schemas option replaces a resource\'s schema', async t => {
   const { Type } = await import('@sinclair/typebox')
   const seen: unknown[] = []
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     schemas: { call: Type.Object({ id: Type.String({ pattern: '^call-' }), duration: Type.Integer({ minimum: 60 }) }) },
     onCallCompleted: (event) => { seen.push(event.data.duration) }
   })

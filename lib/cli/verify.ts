@@ -146,7 +146,7 @@ function bodyReadings (rawBody: Buffer, contentType: string | undefined) {
   const all: ReadingPairs[] = declared === null ? [] : [declared]
   all.push(...jsonReadings(text))
   all.push({ reading: 'raw', pairs: [[text, '']] })
-  all.push({ reading: 'form', pairs: Array.from(new URLSearchParams('&' + text)) })
+  all.push({ reading: 'form', pairs: pairsFromBody(rawBody, 'application/x-www-form-urlencoded') })
   const seen = new Set<string>()
   return {
     declared,

@@ -5,7 +5,8 @@
  * Not a test file of its own: tap loads it and finds no assertions.
  */
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import magnetisWebhooks, { type WebhookRouteOptions } from '../../lib/index.js'
 import { httpBuildQuery, referenceSign } from './reference-signer.js'
 
 /** A signature key as the vendor shows them (base64-ish text). */
@@ -92,4 +93,15 @@ export function captureLogs (): { stream: { write: (line: string) => void }, tex
     text: () => written.join(''),
     lines: () => written.map((line) => JSON.parse(line) as Record<string, any>)
   }
+}
+
+/**
+ * A fresh app with the plugin's shorthand route at `/hook` (URL and KEY),
+ * closed when the test ends; `options` adds handlers and route options.
+ */
+export async function hookApp (t: { teardown: (fn: () => unknown) => void }, options: Omit<WebhookRouteOptions, 'url' | 'key'> & Partial<WebhookRouteOptions>, fastifyOptions: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions)
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, ...options })
+  return app
 }
