@@ -93,16 +93,6 @@ export class MagnetisWebhooks {
   async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
     await reportError([this], error, event, request)
   }
-
-  /** Adds every handler of `other` after this one's. */
-  merge (other: MagnetisWebhooks): this {
-    for (const [name, handlers] of other.#handlers) {
-      for (const handler of handlers) this.on(name, handler)
-    }
-    for (const handler of other.#anyHandlers) this.onAny(handler)
-    for (const handler of other.#errorHandlers) this.onError(handler)
-    return this
-  }
 }
 
 /** The number of handlers, `onAny` included, that an event of this name would run across `sets`. */

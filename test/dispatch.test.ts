@@ -110,26 +110,3 @@ t.test('handlers added during or after a dispatch are seen by the next one', asy
   await webhooks.dispatch(event('call:missed'), request)
   t.same(calls, ['late'])
 })
-
-t.test('merge adds every handler of another set after this one\'s', async t => {
-  const { request } = fakeRequest()
-  const calls: string[] = []
-  const target = new MagnetisWebhooks().on('call:completed', () => { calls.push('target') }).onAny(() => { calls.push('target any') })
-  const other = new MagnetisWebhooks()
-    .on('call:completed', () => { calls.push('other') })
-    .on('email:received', () => { calls.push('other email') })
-    .onAny(() => { calls.push('other any') })
-    .onError(() => { calls.push('other onError') })
-  t.equal(target.merge(other), target)
-  await target.dispatch(event('call:completed'), request)
-  t.same(calls, ['target', 'other', 'target any', 'other any'])
-  calls.length = 0
-  await target.dispatch(event('email:received'), request)
-  t.same(calls, ['other email', 'target any', 'other any'])
-  calls.length = 0
-  await target.reportError(new Error('x'), event('call:completed'), request)
-  t.same(calls, ['other onError'])
-  // The copy is a snapshot: what `other` gains later stays there.
-  other.on('call:completed', () => { calls.push('later') })
-  t.equal(target.handlerCount('call:completed'), 4)
-})
