@@ -98,8 +98,9 @@ t.test('listen --json prints where it listens, then one object per request', asy
 
   const huge = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-calltracking-signature': 'x' }, body: JSON.stringify({ pad: 'x'.repeat(1100000) }) })
   t.equal(huge.status, 413)
+  t.match(await huge.json(), { statusCode: 413, code: 'FST_MAGNETIS_BODY_TOO_LARGE', message: /^fastify-magnetis-webhooks: the request body is larger than the limit of 1048576 bytes/ }, 'the plugin\'s own 413 format')
   reports = await untilLines(listener, 8)
-  t.match(reports[7], { status: 413, body: null, error: /larger than 1048576 bytes/ }, 'a body over 1 MiB is refused, not kept')
+  t.match(reports[7], { status: 413, body: null, error: /larger than the limit of 1048576 bytes/ }, 'a body over 1 MiB is refused, not kept')
 
   const run = await listener.stop()
   t.equal(run.code, 0, 'stopping it exits 0')
@@ -126,7 +127,7 @@ t.test('listen prints requests for people, with --path, --host and --url', async
 
   const huge = await fetch(endpoint!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-calltracking-signature': 'x' }, body: JSON.stringify({ pad: 'x'.repeat(1100000) }) })
   t.equal(huge.status, 413)
-  await listener.until(/POST \/hooks  413 [^]*body: \(none\)\nsignature: not verified\nerror: .*larger than 1048576 bytes/)
+  await listener.until(/POST \/hooks  413 [^]*body: \(none\)\nsignature: not verified\nerror: .*larger than the limit of 1048576 bytes/)
 
   const unknown = join(dir, 'unknown-test.json')
   writeFileSync(unknown, JSON.stringify({ data: { color: 'blue' }, event: 'test' }))

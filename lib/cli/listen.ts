@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
+import { BodyTooLargeError } from '../errors.js'
 import { SIGNATURE_HEADER } from '../signature.js'
 import { EXIT, parseCommand, printJson, signatureKey, UsageError, type CliIo } from './common.js'
 import { findCulprits, READINGS, type Verdict } from './verify.js'
@@ -124,7 +125,8 @@ function readAll (stream: Readable): Promise<Buffer> {
     })
     stream.on('error', reject)
     stream.on('end', () => {
-      if (length > BODY_LIMIT) reject(Object.assign(new Error(`the body is larger than ${BODY_LIMIT} bytes`), { statusCode: 413 }))
+      // The plugin's own error, so the reply has the same code and format as the plugin's 413.
+      if (length > BODY_LIMIT) reject(new BodyTooLargeError(BODY_LIMIT))
       else resolve(Buffer.concat(chunks))
     })
   })
