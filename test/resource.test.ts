@@ -11,6 +11,9 @@ import { createResourceValidator, inferTestResource } from '../lib/resource.js'
 import { SAMPLE_PAYLOADS } from '../lib/samples.js'
 import type { Call } from '../lib/schemas/index.js'
 
+// Seeded, so every CI run tries the same cases; FUZZ_SEED=<n> explores others.
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261129) })
+
 const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 200)
 const FORM = 'application/x-www-form-urlencoded'
 const validator = createResourceValidator()
