@@ -76,7 +76,8 @@ export async function listen (args: string[], io: CliIo): Promise<number> {
     return Object.assign(Readable.from([rawBody]), { receivedEncodedLength: rawBody.length })
   })
   app.addHook('onError', async (request, _reply, error) => {
-    seenBy(request).error = `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+    // Every error here carries a code (Fastify's and the plugin's); a bare one would show its message alone.
+    seenBy(request).error = [(error as { code?: string }).code, error.message].filter((part) => part !== undefined).join(': ')
   })
   app.addHook('onResponse', async (request, reply) => {
     const report = describeRequest(request, reply.statusCode, reply.elapsedTime, seenBy(request), url, key)
