@@ -5,12 +5,12 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
-import { MagnetisWebhooks } from './dispatch.js'
+import { MagnetisWebhooks } from './events/handlers.js'
 import { ConfigurationError } from './errors.js'
-import { HANDLER_OPTIONS, type ResourceName } from './events.js'
-import type { Pair } from './flatten.js'
-import type { SignatureKeys } from './signature.js'
-import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './types.js'
+import { HANDLER_OPTIONS, type ResourceName } from './events/names.js'
+import type { Pair } from './signature/flatten.js'
+import type { SignatureKeys } from './signature/sign.js'
+import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './events/types.js'
 
 /** A value, or a function of the request that gives it (sync or async): one route can serve many tenants. */
 export type Resolvable<T> = T | ((request: FastifyRequest) => T | Promise<T>)

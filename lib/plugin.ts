@@ -15,13 +15,14 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from './body/media-types.js'
 import { ConfigurationError } from './errors.js'
-import { DEFAULT_MAX_DEPTH } from './flatten.js'
+import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type MagnetisWebhooksOptions, type WebhookRouteOptions } from './options.js'
-import { captureRawBody } from './raw-body.js'
+import { captureRawBody } from './body/capture.js'
 import { receiveWebhook } from './receive.js'
-import { createResourceValidator, inferTestResource, type ResourceValidator } from './resource.js'
-import type { AnyWebhookEvent } from './types.js'
+import { createResourceValidator, inferTestResource, type ResourceValidator } from './events/validate.js'
+import type { AnyWebhookEvent } from './events/types.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,8 +42,6 @@ function isShorthand (config: unknown): boolean {
   return (config as Record<symbol, unknown> | undefined)?.[kShorthand] === true
 }
 
-const FORM = 'application/x-www-form-urlencoded'
-const JSON_TYPE = 'application/json'
 
 let builtInValidator: ResourceValidator | undefined
 
@@ -122,7 +121,7 @@ function installWebhookHooks (fastify: FastifyInstance): void {
   fastify.addHook('onReady', async function reportWebhookRoutes () {
     if (problems.length > 0) throw problems[0]
     for (const { scope, where } of parserChecks) {
-      const missing = [FORM, JSON_TYPE].filter((mediaType) => !scope.hasContentTypeParser(mediaType))
+      const missing = [FORM_MEDIA_TYPE, JSON_MEDIA_TYPE].filter((mediaType) => !scope.hasContentTypeParser(mediaType))
       if (missing.length > 0) {
         scope.log.warn(`fastify-magnetis-webhooks: ${where}: its scope has no body parser for ${missing.join(' or ')}, so Fastify replies 415 to such deliveries ` +
           'before they can be verified: register @fastify/formbody (forms) in that scope, or use the plugin\'s `path` option, which needs no parser')

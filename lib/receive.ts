@@ -5,15 +5,16 @@
  * a handler or `onError`.
  */
 import type { FastifyRequest } from 'fastify'
-import { bodyEncodingOf, parseJsonObject, readBody, type ReadBody } from './body.js'
-import { unflattenPairs } from './decode.js'
-import { dispatchEvent, handlerCount, reportError } from './dispatch.js'
+import { bodyEncodingOf } from './body/media-types.js'
+import { parseJsonObject, readBody, type ReadBody } from './body/read.js'
+import { unflattenPairs } from './signature/unflatten.js'
+import { dispatchEvent, handlerCount, reportError } from './events/handlers.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
-import { readEvent, type EventReader } from './event.js'
+import { readEvent, type EventReader } from './events/read.js'
 import type { CheckedRouteOptions } from './options.js'
-import { kRawBody } from './raw-body.js'
-import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature.js'
-import type { AnyWebhookEvent } from './types.js'
+import { kRawBody } from './body/capture.js'
+import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature/sign.js'
+import type { AnyWebhookEvent } from './events/types.js'
 
 /** The production event a test sample of each resource stands for, with `dispatchTestEvents`. */
 const TEST_EVENT_TARGETS = { call: 'call:completed', email: 'email:received', lead: 'lead:created' } as const

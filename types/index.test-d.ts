@@ -10,9 +10,7 @@ import magnetisWebhooks, {
   type Email,
   type Lead,
   type MagnetisWebhooksOptions,
-  type OtherEvent,
-  type TestEvent,
-  type UnvalidatedEvent,
+  type WebhookErrorHandler,
   type WebhookEvent,
   type WebhookRouteOptions
 } from 'fastify-magnetis-webhooks'
@@ -41,7 +39,7 @@ app.register(magnetisWebhooks, {
   },
   onLeadCreated: (event) => { expectType<Lead>(event.data) },
   onTest: (event) => {
-    expectType<TestEvent>(event)
+    expectType<WebhookEvent<'test'>>(event)
     if (event.resource === 'call') expectType<Call>(event.data)
     if (event.resource === 'email') expectType<Email>(event.data)
     if (event.resource === undefined) expectType<Record<string, unknown>>(event.data)
@@ -53,7 +51,7 @@ app.register(magnetisWebhooks, {
   },
   onError: (error, event) => {
     expectType<Error>(error)
-    expectType<UnvalidatedEvent | AnyWebhookEvent>(event)
+    expectType<Parameters<WebhookErrorHandler>[1]>(event)
   }
 })
 
@@ -97,15 +95,15 @@ webhooks.on('email:received', (event) => { expectType<Email>(event.data) })
 webhooks.on('lead:created', (event) => { expectType<Lead>(event.data) })
 webhooks.on('some:future', (event) => {
   expectType<Record<string, unknown>>(event.data)
-  expectType<OtherEvent>(event)
+  expectType<WebhookEvent<string>>(event)
 })
 webhooks.onAny((event) => { expectType<AnyWebhookEvent>(event) })
 webhooks.onError((error, event) => { expectType<Error>(error); expectType<string>(event.name) })
 expectError(webhooks.on('call:missed', (event: { data: { duration: string } }) => {}))
 expectError(webhooks.on('call:missed', (event: { data: number }) => {}))
-webhooks.on('call:transferred', (event: OtherEvent) => {})
+webhooks.on('call:transferred', (event: WebhookEvent<'call:transferred'>) => {})
 const someName: string = 'call:transferred'
-webhooks.on(someName, (event) => { expectType<OtherEvent>(event) })
+webhooks.on(someName, (event) => { expectType<WebhookEvent<string>>(event) })
 expectError(webhooks.on('call:missed', 'handler'))
 app.register(magnetisWebhooks, { path: '/shared', url, key, webhooks })
 expectError(app.register(magnetisWebhooks, { path: '/shared', url, key, webhooks: {} }))

@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { EVENT_NAMES, EVENT_RESOURCES, RESOURCE_NAMES, type ResourceName } from '../events.js'
-import { samplePayload } from '../samples.js'
-import { signedRequest, type SignedRequest } from '../signed-request.js'
+import { EVENT_NAMES, EVENT_RESOURCES, RESOURCE_NAMES, type ResourceName } from '../events/names.js'
+import { samplePayload } from '../events/samples.js'
+import { signedRequest, type SignedRequest } from '../signature/signed-request.js'
 
 /** Input and output of a command; `main` fills it from `process` by default. */
 export interface CliIo {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import { BodyTooLargeError } from '../errors.js'
-import { SIGNATURE_HEADER } from '../signature.js'
+import { SIGNATURE_HEADER } from '../signature/sign.js'
 import { EXIT, parseCommand, printJson, signatureKey, UsageError, type CliIo } from './common.js'
 import { findCulprits, READINGS, type Verdict } from './verify.js'
 

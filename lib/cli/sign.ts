@@ -3,7 +3,7 @@
  * URL, computed as the vendor page's "Generating a Signature" says, so you can
  * sign requests of your own (curl, a test) or compare with a received header.
  */
-import { signatureBaseString } from '../signature.js'
+import { signatureBaseString } from '../signature/sign.js'
 import { bodyAs, choosePayload, EXIT, PAYLOAD_OPTIONS, parseCommand, printJson, signatureKey, signBody, UsageError, type CliIo } from './common.js'
 
 export const HELP = `Usage: magnetis-webhooks sign --url URL [--data FILE] [options]

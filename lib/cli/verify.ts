@@ -5,9 +5,10 @@
  * names every variant that would have matched, with what to change. It never
  * prints the key.
  */
-import { bodyEncodingOf, pairsFromBody } from '../body.js'
-import { flattenPayload, type Pair } from '../flatten.js'
-import { sign, signatureBaseString, verifySignature } from '../signature.js'
+import { bodyEncodingOf, FORM_MEDIA_TYPE } from '../body/media-types.js'
+import { pairsFromBody } from '../body/read.js'
+import { flattenPayload, type Pair } from '../signature/flatten.js'
+import { sign, signatureBaseString, verifySignature } from '../signature/sign.js'
 import { EXIT, parseCommand, printJson, readInput, signatureKey, UsageError, type CliIo } from './common.js'
 
 export const HELP = `Usage: magnetis-webhooks verify --url URL --signature SIG --content-type TYPE --body-file FILE [options]
@@ -146,7 +147,7 @@ function bodyReadings (rawBody: Buffer, contentType: string | undefined) {
   const all: ReadingPairs[] = declared === null ? [] : [declared]
   all.push(...jsonReadings(text))
   all.push({ reading: 'raw', pairs: [[text, '']] })
-  all.push({ reading: 'form', pairs: pairsFromBody(rawBody, 'application/x-www-form-urlencoded') })
+  all.push({ reading: 'form', pairs: pairsFromBody(rawBody, FORM_MEDIA_TYPE) })
   const seen = new Set<string>()
   return {
     declared,

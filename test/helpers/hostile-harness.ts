@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import formbody from '@fastify/formbody'
 import type { Test } from 'tap'
 import magnetisWebhooks from '../../lib/index.js'
-import type { AnyWebhookEvent, UnvalidatedEvent } from '../../lib/types.js'
+import type { AnyWebhookEvent, UnvalidatedEvent } from '../../lib/events/types.js'
 import { referenceFormPairs, referenceSign, type ReferencePayload } from './reference-signer.js'
 
 /** The signature key of the matrix: random-looking, so that no 6-character piece of it occurs in a log line by chance. */

@@ -1,0 +1,105 @@
+/**
+ * Raw body → POST variables (step 2 of the README's signature rule). The
+ * raw body is what was signed; parsed objects are derived from it, never the
+ * reverse, so nothing a parser normalises can change what is verified.
+ */
+import { isAscii, isUtf8 } from 'node:buffer'
+import { MalformedBodyError } from '../errors.js'
+import { bodyEncodingOf, unsupportedMediaType, type BodyEncoding } from './media-types.js'
+import { DEFAULT_MAX_DEPTH, flattenPayload, type Pair } from '../signature/flatten.js'
+
+/** A body read once: its pairs (what is signed) and, for JSON, the parsed object (so it is not parsed twice). */
+export interface ReadBody {
+  encoding: BodyEncoding
+  pairs: Pair[]
+  /** the parsed JSON object; `undefined` for a form body */
+  json?: Record<string, unknown>
+}
+
+/**
+ * Reads a raw body into the pairs that the signature covers.
+ *
+ * - form: split on `&`, each part on its first `=`; `+` is a space; percent
+ *   sequences decode as UTF-8 together with any raw bytes beside them (WHATWG
+ *   `URLSearchParams` on the body's bytes: an invalid sequence stays literal,
+ *   bytes that are not UTF-8 become U+FFFD); a part without `=`
+ *   has the value `""`; empty parts are skipped; keys stay literal.
+ * - json: the object's pairs as `http_build_query` would send it (see `flattenPayload`).
+ *
+ * @param rawBody the bytes as received (a string is taken as UTF-8 text)
+ * @param contentType the request's `Content-Type` header
+ * @param maxDepth nesting allowed in a JSON body (default 32)
+ * @returns `[key, value]` pairs in arrival order (not sorted)
+ * @throws {UnsupportedMediaTypeError} (415) for a media type other than form or JSON
+ * @throws {MalformedBodyError} (400) for malformed JSON, a JSON value that is not an object, or nesting past `maxDepth`
+ */
+export function pairsFromBody (rawBody: Buffer | string, contentType: string | undefined, maxDepth = DEFAULT_MAX_DEPTH): Pair[] {
+  return readBody(rawBody, contentType, maxDepth).pairs
+}
+
+/** `pairsFromBody` that also returns the parsed JSON object; used by the plugin. */
+export function readBody (rawBody: Buffer | string, contentType: string | undefined, maxDepth = DEFAULT_MAX_DEPTH): ReadBody {
+  const encoding = bodyEncodingOf(contentType)
+  if (encoding === 'form') return { encoding, pairs: formPairs(rawBody) }
+  if (encoding === 'json') {
+    const json = parseJsonObject(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'))
+    return { encoding, pairs: flattenPayload(json, maxDepth), json }
+  }
+  throw unsupportedMediaType(contentType)
+}
+
+function formPairs (rawBody: Buffer | string): Pair[] {
+  // URLSearchParams drops one leading "?" (it expects a query string); a
+  // leading "&" makes an empty first part instead, which is skipped anyway.
+  return Array.from(new URLSearchParams('&' + formText(rawBody)))
+}
+
+/**
+ * The body as text that Node's URLSearchParams decodes as the WHATWG parser
+ * decodes the bytes. The form parser percent-decodes bytes and then reads
+ * them as UTF-8, so raw non-ASCII bytes and %XX escapes may make up one
+ * character between them (raw E2 then "%82%AC" is "€", as in PHP). And
+ * Node 20's URLSearchParams, when decodeURIComponent rejects a key or value
+ * ("日本%C3", "é%41%"), falls back to a decoder that keeps only the low byte
+ * of each UTF-16 unit, which garbles every non-ASCII character in it. So
+ * it gets either text with no escapes to decode, or ASCII text in which
+ * every non-ASCII byte is escaped too.
+ */
+function formText (rawBody: Buffer | string): string {
+  const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
+  if (isAscii(bytes)) return bytes.toString('latin1')
+  if (!bytes.includes(PERCENT) && isUtf8(bytes)) return bytes.toString('utf8')
+  return bytes.toString('latin1').replace(NON_ASCII_RUN, escapeBytes)
+}
+
+const PERCENT = 0x25
+// In latin1 text each char is one byte of the body.
+const NON_ASCII_RUN = /[\x80-\xff]+/g
+const BYTE_ESCAPES = Array.from({ length: 256 }, (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'))
+
+function escapeBytes (run: string): string {
+  let escaped = ''
+  for (let index = 0; index < run.length; index++) escaped += BYTE_ESCAPES[run.charCodeAt(index)]
+  return escaped
+}
+
+/**
+ * Parses a JSON body that must be an object (the envelope).
+ * @throws {MalformedBodyError} (400) for malformed JSON or a value that is not an object; the message never quotes the body
+ */
+export function parseJsonObject (text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    // V8's message quotes the body (a phone number, say) and loggers print
+    // causes: keep only the position.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1]
+    const where = at === undefined ? '' : ` at position ${at}`
+    throw new MalformedBodyError(`the body is not valid JSON${where}`, { cause: new SyntaxError(`invalid JSON${where}`) })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MalformedBodyError('the JSON body must be an object such as {"event": "…", "data": {…}}')
+  }
+  return value as Record<string, unknown>
+}

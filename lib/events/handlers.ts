@@ -1,0 +1,160 @@
+/**
+ * Handler registry and dispatch. Order is part of the contract: the event's
+ * own handlers in the order they were added, then `onAny` handlers; every
+ * handler runs even when an earlier one fails, and all failures are
+ * reported together in one `HandlerError`. A route may draw on several
+ * handler sets (its shorthand options, then a shared `webhooks` instance);
+ * they are read at each delivery, so a handler added to a shared set after
+ * registration still runs.
+ */
+import type { FastifyRequest } from 'fastify'
+import { HandlerError } from '../errors.js'
+import type { EventName } from './names.js'
+import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookErrorHandler, WebhookHandler } from './types.js'
+
+/** What one handler set holds, read by the module-level functions below. */
+interface Registry {
+  readonly handlers: ReadonlyMap<string, ReadonlyArray<WebhookHandler<any>>>
+  readonly anyHandlers: readonly AnyWebhookHandler[]
+  readonly errorHandlers: readonly WebhookErrorHandler[]
+}
+
+// Filled by MagnetisWebhooks' static block: dispatch across sets needs their
+// private lists, which stay out of the public API.
+let registryOf: (set: MagnetisWebhooks) => Registry
+
+/**
+ * A set of handlers for Magnétis webhook events, shared by any number of
+ * routes (`webhooks` option, or `config.magnetis.webhooks`).
+ *
+ * ```ts
+ * const webhooks = new MagnetisWebhooks()
+ * webhooks.on('call:completed', async (event) => crm.saveCall(event.data))
+ * webhooks.on('call:transferred', (event) => …)   // a future event: data is unknown
+ * webhooks.onAny((event, request) => request.log.info({ event: event.name }))
+ * webhooks.onError((error, event) => alert(error))
+ * ```
+ */
+export class MagnetisWebhooks {
+  readonly #handlers = new Map<string, Array<WebhookHandler<any>>>()
+  readonly #anyHandlers: AnyWebhookHandler[] = []
+  readonly #errorHandlers: WebhookErrorHandler[] = []
+
+  static {
+    registryOf = (set) => ({ handlers: set.#handlers, anyHandlers: set.#anyHandlers, errorHandlers: set.#errorHandlers })
+  }
+
+  /**
+   * Adds a handler for one event name: a documented one (typed data) or any
+   * other string (a future event; data is `Record<string, unknown>`).
+   * @throws {TypeError} when `handler` is not a function
+   * @returns this, for chaining
+   */
+  on<Name extends EventName> (name: Name, handler: WebhookHandler<Name>): this
+  on (name: string, handler: WebhookHandler<string>): this
+  on (name: string, handler: WebhookHandler<any>): this {
+    assertFunction(handler, `the handler for "${name}"`)
+    const list = this.#handlers.get(name)
+    if (list === undefined) this.#handlers.set(name, [handler])
+    else list.push(handler)
+    return this
+  }
+
+  /** Adds a handler that runs for every verified event, after the event's own handlers. @returns this */
+  onAny (handler: AnyWebhookHandler): this {
+    assertFunction(handler, 'the onAny handler')
+    this.#anyHandlers.push(handler)
+    return this
+  }
+
+  /** Adds an error handler (see `WebhookErrorHandler`); errors it throws are logged, not replied. @returns this */
+  onError (handler: WebhookErrorHandler): this {
+    assertFunction(handler, 'the onError handler')
+    this.#errorHandlers.push(handler)
+    return this
+  }
+
+  /** The number of handlers, `onAny` included, that an event of this name would run. */
+  handlerCount (name: string): number {
+    return handlerCount([this], name)
+  }
+
+  /**
+   * Runs the handlers of `event.name`, then those of `alsoAs.name` with
+   * `alsoAs` (a test event routed to production handlers), then the `onAny`
+   * handlers with `event`, one after the other.
+   * @throws {HandlerError} (500) when any handler threw; `onError` has then already been called
+   */
+  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
+    await dispatchEvent([this], event, request, alsoAs)
+  }
+
+  /** Calls every `onError` handler; their own failures are logged at error level and swallowed. */
+  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
+    await reportError([this], error, event, request)
+  }
+}
+
+/** The number of handlers, `onAny` included, that an event of this name would run across `sets`. */
+export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): number {
+  let count = 0
+  for (const set of sets) {
+    const registry = registryOf(set)
+    count += (registry.handlers.get(name)?.length ?? 0) + registry.anyHandlers.length
+  }
+  return count
+}
+
+/**
+ * Runs, across `sets` in order: the handlers of `event.name`; then those of
+ * `alsoAs.name` with `alsoAs`; then the `onAny` handlers with `event`. Each
+ * phase finishes in every set before the next begins, so a route's own
+ * `onAny` never runs before a shared set's event handler.
+ * @throws {HandlerError} (500) listing every handler error, after `onError` handlers of every set have run
+ */
+export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
+  const errors: unknown[] = []
+  for (const set of sets) {
+    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, errors)
+  }
+  if (alsoAs !== undefined) {
+    for (const set of sets) {
+      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, errors)
+    }
+  }
+  for (const set of sets) {
+    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, errors)
+  }
+  if (errors.length > 0) {
+    const error = new HandlerError(event.name, errors)
+    await reportError(sets, error, event, request)
+    throw error
+  }
+}
+
+/** Calls every `onError` handler of `sets`, in order; their own failures are logged at error level and swallowed. */
+export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
+  for (const set of sets) {
+    for (const handler of registryOf(set).errorHandlers) {
+      try {
+        await handler(error, event, request)
+      } catch (handlerError) {
+        request.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
+      }
+    }
+  }
+}
+
+async function runHandler (handler: (event: any, request: FastifyRequest) => unknown, event: AnyWebhookEvent, request: FastifyRequest, errors: unknown[]): Promise<void> {
+  try {
+    await handler(event, request)
+  } catch (error) {
+    errors.push(error)
+  }
+}
+
+function assertFunction (value: unknown, what: string): void {
+  if (typeof value !== 'function') {
+    throw new TypeError(`fastify-magnetis-webhooks: ${what} must be a function, got ${typeof value}`)
+  }
+}

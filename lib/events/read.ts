@@ -1,0 +1,69 @@
+/**
+ * Decoded body → one verified event object: the envelope check, the
+ * resource of the event, and its schema. The vendor's envelope is
+ * `{ "event": "call:completed", "data": { … } }` (vendor page, sample).
+ */
+import type { BodyEncoding } from '../body/media-types.js'
+import { dropForbiddenKeys } from '../signature/unflatten.js'
+import { InvalidEventError, MalformedBodyError } from '../errors.js'
+import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './names.js'
+import type { ResourceValidator } from './validate.js'
+import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
+
+/** How one route turns a decoded body into an event. */
+export interface EventReader {
+  validator: ResourceValidator
+  inferTestResource: (data: Record<string, unknown>) => ResourceName | undefined
+}
+
+/** The outcome of readEvent: a valid event, or a signed one that failed its schema (422), kept whole for `onError`. */
+export type ReadEventResult =
+  | { ok: true, event: AnyWebhookEvent }
+  | { ok: false, error: InvalidEventError, event: UnvalidatedEvent }
+
+/**
+ * Builds the event from a verified, decoded body. A JSON body loses, in
+ * place, every `__proto__`, `constructor` and `prototype` key at any depth,
+ * as a form body does when decoded (`unflattenPairs`): handlers get the same
+ * payload either way, and none that a later `Object.assign` or merge could
+ * turn into a prototype change.
+ * @param payload the decoded body: parsed JSON, or the output of `unflattenPairs`
+ * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string, or `data` is not an object
+ */
+export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
+  if (encoding === 'json') dropForbiddenKeys(payload)
+  const name = payload.event
+  if (typeof name !== 'string' || name === '') {
+    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
+  }
+  const data = payload.data ?? {}
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new MalformedBodyError(`the "data" of the "${name}" event must be an object`)
+  }
+  const resource = name === 'test'
+    ? reader.inferTestResource(data as Record<string, unknown>)
+    : resourceOfEvent(name)
+  const base = { name, payload, test: name === 'test' }
+  // Only documented events and test samples have a schema we can hold the vendor to; a future event passes as it came.
+  const checked = Object.hasOwn(EVENT_RESOURCES, name) || name === 'test'
+  if (resource === undefined || !checked) {
+    return { ok: true, event: { ...base, resource, data } as AnyWebhookEvent }
+  }
+  const prepared = reader.validator.prepare(resource, data, encoding)
+  if (!prepared.ok) {
+    return { ok: false, error: new InvalidEventError(name, payload, prepared.errors), event: { ...base, resource, data } }
+  }
+  payload.data = prepared.data
+  return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+}
+
+/**
+ * Narrows an event by name, e.g. `request.magnetisEvent` in a per-route
+ * handler: `if (isWebhookEvent(event, 'call:completed')) event.data.duration`.
+ * Sound because a documented name is only ever given to an event whose data
+ * passed that name's schema (`readEvent`); a plain `event.name === …` check
+ * cannot narrow, as a future event may carry any name.
+ */
+export function isWebhookEvent<Name extends EventName> (event: AnyWebhookEvent | null | undefined, name: Name): event is Extract<AnyWebhookEvent, { name: Name }> {
+  return event != null && event.name === name
+}

@@ -1,0 +1,181 @@
+/**
+ * Decoded `data` → a resource checked against its schema (CALL, EMAIL or
+ * LEAD, the data models of the vendor page's "Testing the Webhook"). The
+ * schemas are compiled once per validator; each delivery costs a clone, a
+ * conversion (forms only), the defaults and one compiled check.
+ */
+import type { TSchema } from '@sinclair/typebox'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import { Value } from '@sinclair/typebox/value'
+import type { BodyEncoding } from '../body/media-types.js'
+import { FORBIDDEN_KEYS } from '../signature/unflatten.js'
+import { RESOURCE_NAMES, type ResourceName } from './names.js'
+import { RESOURCE_SCHEMAS, type ResourceData } from './schemas/index.js'
+
+/** One reason a resource failed its schema: a JSON pointer into `data` (`""` for `data` itself) and a message. Never the value, which may be a phone number or an address. */
+export interface ResourceError {
+  path: string
+  message: string
+}
+
+/** The outcome of `prepare`: the converted and completed data, or why it does not match. */
+export type PrepareResult<T> =
+  | { ok: true, data: T }
+  | { ok: false, errors: ResourceError[] }
+
+/** Checks the `data` of deliveries against the resource schemas; from `createResourceValidator`. */
+export interface ResourceValidator {
+  /**
+   * Readies one delivery's `data` for handlers, without changing `data`:
+   * 1. a deep copy is made, without the keys `__proto__`, `constructor`
+   *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
+   * 2. form data (all text) is converted to the schema's types with
+   *    TypeBox's `Value.Convert`: `"43"` → `43`, `"1"`/`"0"`/`"true"`/`"false"`
+   *    → booleans (JSON data keeps its own types);
+   * 3. `Value.Default` fills what a form cannot carry (`null`, `[]`) and a
+   *    JSON sender may leave out, from the schemas' defaults;
+   * 4. the compiled schema checks the result.
+   *
+   * So the same event sent as a form and as JSON gives deep-equal `data`.
+   *
+   * Fast path: JSON data that already passes a schema whose defaults all sit
+   * on required fields (the built-in `call` schema) is returned as given,
+   * neither copied nor cleaned of the keys above; the plugin removes those
+   * keys from every JSON body before this step (`dropForbiddenKeys`).
+   * Conversion follows TypeBox: an integer field sent as `"43.5"` becomes 43
+   * in a form (JSON `43.5` fails).
+   *
+   * @param resource `call`, `email` or `lead`
+   * @param data the delivery's `data`: parsed JSON, or the output of `unflattenPairs`
+   * @param encoding the body's encoding (`form` converts text, `json` does not)
+   * @returns `{ ok: true, data }`, or `{ ok: false, errors }` with at most 20 errors (path and message, never values); the plugin replies 422 for the latter
+   * @throws {TypeError} for a resource name that is not `call`, `email` or `lead`
+   */
+  prepare: <R extends ResourceName>(resource: R, data: unknown, encoding: BodyEncoding) => PrepareResult<ResourceData[R]>
+}
+
+// A 422 names the first problems; a long list would only grow logs.
+const MAX_ERRORS = 20
+
+/**
+ * Compiles the resource schemas once and returns a validator for them.
+ *
+ * @param schemas replacements for some resources' schemas (TypeBox schemas; `data` is then typed as the built-in one, so type your handlers yourself); the others keep the built-in ones
+ * @returns a `ResourceValidator`
+ * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
+ */
+export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
+  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema>, fillsDefaults: boolean }>()
+  for (const resource of RESOURCE_NAMES) {
+    const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
+    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema), fillsDefaults: hasOptionalDefault(schema, true) })
+  }
+
+  function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
+    const entry = compiled.get(resource)
+    if (entry === undefined) {
+      throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
+    }
+    // The common case on the request path: JSON that already matches, for a
+    // schema whose defaults all sit on required fields (so a match has them
+    // all). Copying and filling would change nothing; skip both.
+    if (encoding === 'json' && !entry.fillsDefaults && entry.check.Check(data)) {
+      return { ok: true, data: data as ResourceData[R] }
+    }
+    let value = cloneData(data)
+    if (encoding === 'form') value = Value.Convert(entry.schema, value)
+    value = Value.Default(entry.schema, value)
+    if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
+    const errors: ResourceError[] = []
+    for (const error of entry.check.Errors(value)) {
+      errors.push({ path: error.path, message: error.message })
+      if (errors.length === MAX_ERRORS) break
+    }
+    return { ok: false, errors }
+  }
+
+  return { prepare }
+}
+
+/**
+ * Whether `Value.Default` could add anything to data that passes the schema:
+ * a `default` on an optional property, or anywhere inside a union (which
+ * member applies depends on the value). Defaults on required properties
+ * cannot apply, since a passing value has them.
+ */
+function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false): boolean {
+  if (schema === null || typeof schema !== 'object') return false
+  const node = schema as Record<string, unknown>
+  if ((inUnion || !required) && 'default' in node) return true
+  const requiredKeys = new Set(Array.isArray(node.required) ? node.required as string[] : [])
+  const properties = (node.properties ?? {}) as Record<string, unknown>
+  for (const key of Object.keys(properties)) {
+    if (hasOptionalDefault(properties[key], requiredKeys.has(key), inUnion)) return true
+  }
+  for (const member of [...asArray(node.anyOf), ...asArray(node.oneOf), ...asArray(node.allOf)]) {
+    if (hasOptionalDefault(member, required, true)) return true
+  }
+  return hasOptionalDefault(node.items, true, inUnion) || hasOptionalDefault(node.additionalProperties, false, inUnion)
+}
+
+function asArray (value: unknown): unknown[] {
+  return Array.isArray(value) ? value : []
+}
+
+/**
+ * A deep copy of JSON-like data, without FORBIDDEN_KEYS. Not TypeBox's
+ * `Value.Clone`: it assigns `__proto__` (an own key after `JSON.parse`), which
+ * would give the copy an attacker-chosen prototype. Iterative, so depth
+ * cannot exhaust the stack; a shared or cyclic reference is copied once.
+ */
+function cloneData (data: unknown): unknown {
+  const copies = new Map<object, unknown>()
+  const pending: Array<[source: object, target: Record<string | number, unknown>]> = []
+  const copy = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value
+    const known = copies.get(value)
+    if (known !== undefined) return known
+    const target = Array.isArray(value) ? [] : {}
+    copies.set(value, target)
+    pending.push([value, target as Record<string | number, unknown>])
+    return target
+  }
+  const root = copy(data)
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [source, target] = next
+    if (Array.isArray(source)) {
+      for (let index = 0; index < source.length; index++) target[index] = copy(source[index])
+      continue
+    }
+    for (const key of Object.keys(source)) {
+      if (!FORBIDDEN_KEYS.has(key)) target[key] = copy((source as Record<string, unknown>)[key])
+    }
+  }
+  return root
+}
+
+/**
+ * The resource of a `test` event, read from its `data`. The vendor page says
+ * a test may carry CALL, EMAIL or LEAD data ("Testing the Webhook") but not
+ * how to tell which: this is OUR reading, built on the sample's id style
+ * (`"call-…"`, `"acc-…"`, `"num-…"`):
+ * 1. `data.id` starting with `call-` → `call`; `lead-` or `led-` → `lead`;
+ *    `email-`, `eml-` or `mail-` → `email`;
+ * 2. otherwise a `calling_number` field (only calls have a caller) → `call`;
+ * 3. otherwise `undefined`: the event is delivered with its data unchecked.
+ * Replace it with the plugin's `inferTestResource` option if the vendor's
+ * test data turns out otherwise.
+ *
+ * @param data the `data` of a `test` event
+ */
+export function inferTestResource (data: unknown): ResourceName | undefined {
+  if (data === null || typeof data !== 'object') return undefined
+  const record = data as Record<string, unknown>
+  const id = record.id
+  if (typeof id === 'string') {
+    if (id.startsWith('call-')) return 'call'
+    if (id.startsWith('lead-') || id.startsWith('led-')) return 'lead'
+    if (id.startsWith('email-') || id.startsWith('eml-') || id.startsWith('mail-')) return 'email'
+  }
+  return Object.hasOwn(record, 'calling_number') ? 'call' : undefined
+}

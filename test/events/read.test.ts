@@ -1,0 +1,113 @@
+// Decoded body → event (lib/event.ts): the envelope check (400), which events
+// are held to a schema, and what a schema failure (422) keeps for onError.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { InvalidEventError, MalformedBodyError } from '../../lib/errors.js'
+import { isWebhookEvent, readEvent, type EventReader } from '../../lib/events/read.js'
+import { createResourceValidator, inferTestResource } from '../../lib/events/validate.js'
+
+const reader: EventReader = { validator: createResourceValidator(), inferTestResource }
+const sampleData = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/call-sample.json', import.meta.url), 'utf8')).data
+
+t.test('400 when "event" is missing, empty or not a string', async t => {
+  for (const event of [undefined, '', 42, null, ['call:completed'], { name: 'x' }]) {
+    t.throws(() => readEvent({ event, data: {} }, 'json', reader), MalformedBodyError, JSON.stringify(event))
+  }
+  t.throws(() => readEvent({ data: {} }, 'json', reader), { statusCode: 400, message: /the body has no "event" name: expected \{"event": "call:completed", "data": \{…\}\}/ })
+})
+
+t.test('400 when "data" is present but not an object', async t => {
+  for (const data of ['text', 42, true, ['a'], []]) {
+    t.throws(() => readEvent({ event: 'call:completed', data }, 'json', reader), { code: 'FST_MAGNETIS_MALFORMED_BODY', message: /the "data" of the "call:completed" event must be an object/ }, JSON.stringify(data))
+  }
+})
+
+t.test('a documented event: data validated, converted from a form, and put back in the payload', async t => {
+  const payload = { event: 'call:completed', data: { ...sampleData(), duration: '43', missed: '0' }, extra: 1 }
+  const result = readEvent(payload, 'form', reader)
+  t.ok(result.ok)
+  if (!result.ok) return
+  t.equal(result.event.name, 'call:completed')
+  t.equal(result.event.resource, 'call')
+  t.equal(result.event.test, false)
+  t.equal((result.event.data as { duration: number }).duration, 43)
+  t.equal((result.event.data as { missed: boolean }).missed, false)
+  t.equal(result.event.payload, payload, 'the payload object itself')
+  t.equal(payload.data, result.event.data, 'its data replaced by the validated data')
+  t.equal(payload.extra, 1, 'extra fields kept')
+})
+
+t.test('422: a documented event failing its schema keeps the whole payload, unchanged, for onError', async t => {
+  const data = { ...sampleData(), duration: 'long' }
+  const payload = { event: 'call:missed', data }
+  const result = readEvent(payload, 'json', reader)
+  t.notOk(result.ok)
+  if (result.ok) return
+  t.type(result.error, InvalidEventError)
+  t.equal(result.error.statusCode, 422)
+  t.same(result.error.errors.map((error) => error.path), ['/duration'])
+  t.equal(result.error.payload, payload, 'the error keeps the payload')
+  t.same(result.event, { name: 'call:missed', payload, test: false, resource: 'call', data })
+  t.equal(payload.data, data, 'the payload\'s data is left as sent')
+  t.notOk(Object.keys(result.error).includes('payload'), 'payload is not enumerable: a log serializer copying fields skips it')
+  t.notOk(JSON.stringify(result.error).includes('0033612345678'), 'so a serialized error carries no phone number')
+})
+
+t.test('a body with no "data" has {} as data', async t => {
+  const result = readEvent({ event: 'ping' }, 'json', reader)
+  t.same(result, { ok: true, event: { name: 'ping', payload: { event: 'ping' }, test: false, resource: undefined, data: {} } })
+  t.same(readEvent({ event: 'ping', data: null }, 'json', reader).ok && 'ok', 'ok', 'null data is no data')
+})
+
+t.test('a future event is passed as it came, its resource read from its name; names of Object.prototype are no documented events', async t => {
+  for (const [name, resource] of [['call:transferred', 'call'], ['lead:updated', 'lead'], ['visit:started', undefined], ['toString', undefined], ['constructor', undefined], ['__proto__', undefined]] as const) {
+    const data = { duration: 'not checked' }
+    const result = readEvent({ event: name, data }, 'form', reader)
+    t.ok(result.ok, `${name}: accepted`)
+    if (!result.ok) continue
+    t.equal(result.event.resource, resource, `${name}: resource ${String(resource)}`)
+    t.equal(result.event.data, data, `${name}: data as it came, not converted`)
+  }
+})
+
+t.test('a test event: the resource is inferred, then the data is held to that schema', async t => {
+  const call = readEvent({ event: 'test', data: sampleData() }, 'json', reader)
+  t.ok(call.ok && call.event.resource === 'call' && call.event.test)
+  const unknown = readEvent({ event: 'test', data: { id: 'sms-1' } }, 'json', reader)
+  t.ok(unknown.ok && unknown.event.resource === undefined, 'no resource: passed unchecked')
+  const broken = readEvent({ event: 'test', data: { ...sampleData(), missed: 'perhaps' } }, 'json', reader)
+  t.notOk(broken.ok, 'a broken call sample fails the call schema')
+  const custom = readEvent({ event: 'test', data: { id: 'call-1' } }, 'json', { ...reader, inferTestResource: () => undefined })
+  t.ok(custom.ok && custom.event.resource === undefined, 'the reader\'s inference decides')
+})
+
+t.test('a JSON body loses its __proto__, constructor and prototype keys at any depth; nothing else changes', async t => {
+  const payload = JSON.parse('{"event":"call:transferred","__proto__":{"polluted":1},"data":{"id":"call-1","constructor":{"prototype":{"polluted":1}},' +
+    '"list":[{"prototype":1,"keep":true},{"__proto__":null}],"nested":{"deep":{"__proto__":{"x":1},"ok":"yes"}}}}')
+  const result = readEvent(payload, 'json', reader)
+  t.ok(result.ok)
+  t.strictSame(JSON.parse(JSON.stringify(payload)), { event: 'call:transferred', data: { id: 'call-1', list: [{ keep: true }, {}], nested: { deep: { ok: 'yes' } } } })
+  t.notOk(Object.hasOwn(payload, '__proto__'))
+  t.equal(Object.getPrototypeOf(payload), Object.prototype, 'the prototype itself is untouched')
+  t.equal(({} as Record<string, unknown>).polluted, undefined)
+  t.equal(result.ok && result.event.data, payload.data, 'the event\'s data is the cleaned payload\'s')
+})
+
+t.test('isWebhookEvent is true only for an event of that name', async t => {
+  const result = readEvent({ event: 'call:completed', data: sampleData() }, 'json', reader)
+  t.ok(result.ok)
+  if (!result.ok) return
+  t.equal(isWebhookEvent(result.event, 'call:completed'), true)
+  t.equal(isWebhookEvent(result.event, 'call:missed'), false)
+  t.equal(isWebhookEvent(null, 'call:completed'), false)
+  t.equal(isWebhookEvent(undefined, 'test'), false)
+})
+
+t.test('a 422 error keeps the payload for onError but not among its enumerable fields, which loggers copy', async t => {
+  const result = readEvent({ event: 'call:completed', data: { id: 'call-1', calling_number: '0033612345678' } }, 'json', reader)
+  t.equal(result.ok, false)
+  if (result.ok) return
+  t.equal(result.error.payload.event, 'call:completed')
+  t.notOk(Object.keys(result.error).includes('payload'))
+  t.notMatch(JSON.stringify(result.error), /0033612345678/)
+})

@@ -1,0 +1,297 @@
+// Decoded data → checked resource (lib/resource.ts). The key property: one
+// event sent as JSON and as a form reaches handlers deep-equal.
+import { deepStrictEqual } from 'node:assert'
+import t from 'tap'
+import fc from 'fast-check'
+import { Type } from '@sinclair/typebox'
+import { pairsFromBody } from '../../lib/body/read.js'
+import { unflattenPairs } from '../../lib/signature/unflatten.js'
+import { flattenPayload } from '../../lib/signature/flatten.js'
+import { createResourceValidator, inferTestResource } from '../../lib/events/validate.js'
+import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
+import type { Call } from '../../lib/events/schemas/index.js'
+
+// Seeded, so every CI run tries the same cases; FUZZ_SEED=<n> explores others.
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261129) })
+
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 200)
+const FORM = 'application/x-www-form-urlencoded'
+const validator = createResourceValidator()
+
+/** The body as the vendor would send it as a form, read back as the plugin reads it: raw body → pairs → nested object. */
+function viaForm (envelope: object): Record<string, unknown> {
+  const body = new URLSearchParams(flattenPayload(envelope as Record<string, unknown>) as Array<[string, string]>).toString()
+  return unflattenPairs(pairsFromBody(body, FORM))
+}
+
+/** The body as the vendor would send it as JSON, parsed. */
+function viaJson (envelope: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(envelope)) as Record<string, unknown>
+}
+
+t.test('KEY PROPERTY: each sample sent as JSON and as a form gives deep-equal data', async t => {
+  for (const resource of ['call', 'email', 'lead'] as const) {
+    const sample = SAMPLE_PAYLOADS[resource]
+    const fromJson = validator.prepare(resource, viaJson(sample).data, 'json')
+    const fromForm = validator.prepare(resource, viaForm(sample).data, 'form')
+    t.ok(fromJson.ok, `${resource}: JSON valid`)
+    t.ok(fromForm.ok, `${resource}: form valid`)
+    t.strictSame(fromForm, fromJson, `${resource}: form and JSON agree`)
+    // …and both are the sample itself: nothing lost, nothing added.
+    t.strictSame(fromJson.ok && fromJson.data, sample.data, `${resource}: JSON gives the sample`)
+  }
+})
+
+t.test('the form sample really lacks what a form cannot carry, and prepare restores it', async t => {
+  const form = viaForm(SAMPLE_PAYLOADS.call).data as Record<string, any>
+  t.equal(form.duration, '43')
+  t.equal(form.firsttime_caller, '1')
+  t.notOk('google_ads_extension' in form)
+  t.notOk('msclkid' in form.visitor)
+  t.notOk('custom_params' in form.visitor)
+  t.notOk('value' in form.events[0])
+  const prepared = validator.prepare('call', form, 'form')
+  if (!prepared.ok) throw new Error('expected the sample to validate')
+  const call: Call = prepared.data
+  t.equal(call.duration, 43)
+  t.equal(call.voice_duration, 43)
+  t.equal(call.firsttime_caller, true)
+  t.equal(call.missed, false)
+  t.equal(call.google_ads_extension, null)
+  t.equal(call.visitor.msclkid, null)
+  t.strictSame(call.visitor.custom_params, [])
+  t.equal(call.events[0]?.value, null)
+  t.equal(call.calling_number, '0033612345678', 'a number-like string field stays a string')
+})
+
+t.test('form text converts to the schema types: "43" → 43, "1"/"0"/"true"/"false" → booleans', async t => {
+  const base = viaForm(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
+  for (const [text, value] of [['1', true], ['0', false], ['true', true], ['false', false]] as const) {
+    const prepared = validator.prepare('call', { ...base, missed: text }, 'form')
+    t.equal(prepared.ok && prepared.data.missed, value, `"${text}"`)
+  }
+  const bad = validator.prepare('call', { ...base, duration: 'forty' }, 'form')
+  t.notOk(bad.ok)
+  t.strictSame(!bad.ok && bad.errors.map((error) => error.path), ['/duration'])
+})
+
+t.test('JSON data keeps its own types: "43" in JSON is not converted', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
+  const prepared = validator.prepare('call', { ...data, duration: '43', missed: 'false' }, 'json')
+  t.notOk(prepared.ok)
+  t.strictSame(!prepared.ok && prepared.errors.map((error) => error.path).sort(), ['/duration', '/missed'])
+})
+
+t.test('JSON data also gets the defaults: a missing null field or empty list is filled', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, any>
+  delete data.google_ads_extension
+  delete data.visitor.msclkid
+  delete data.visitor['3rdparty']
+  const prepared = validator.prepare('call', data, 'json')
+  t.ok(prepared.ok)
+  t.strictSame(prepared.ok && prepared.data, SAMPLE_PAYLOADS.call.data)
+})
+
+t.test('errors give path and message only, never values (which may be phone numbers)', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, any>
+  data.duration = '0033699999999'
+  data.visitor.gclid = 33699999998
+  delete data.calling_number
+  const prepared = validator.prepare('call', data, 'json')
+  if (prepared.ok) throw new Error('expected errors')
+  t.ok(prepared.errors.length > 0)
+  for (const error of prepared.errors) t.strictSame(Object.keys(error).sort(), ['message', 'path'])
+  const text = JSON.stringify(prepared.errors)
+  t.notMatch(text, /33699999998|33699999999/)
+  t.ok(prepared.errors.some((error) => error.path === '/calling_number'))
+  t.ok(prepared.errors.some((error) => error.path === '/visitor/gclid'))
+})
+
+t.test('at most 20 errors are listed', async t => {
+  const prepared = validator.prepare('call', { events: Array.from({ length: 100 }, () => ({ date: 1 })) }, 'json')
+  t.equal(!prepared.ok && prepared.errors.length, 20)
+})
+
+t.test('data that is not an object fails at the root path', async t => {
+  for (const data of ['x', 1, null, [], undefined]) {
+    const prepared = validator.prepare('call', data, 'form')
+    t.notOk(prepared.ok, JSON.stringify(data))
+    t.equal(!prepared.ok && prepared.errors[0]?.path, '')
+  }
+})
+
+t.test('prepare never changes its input', async t => {
+  const data = viaForm(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
+  const before = structuredClone(data)
+  const prepared = validator.prepare('call', data, 'form')
+  t.ok(prepared.ok)
+  t.strictSame(data, before)
+  t.not(prepared.ok && prepared.data, data)
+})
+
+t.test('__proto__, constructor and prototype keys in JSON data are dropped, as a form drops them', async t => {
+  const json = JSON.parse(`{"data": {"__proto__": ${JSON.stringify(SAMPLE_PAYLOADS.call.data)}, "constructor": {"prototype": {"x": 1}}}}`).data
+  t.ok(Object.hasOwn(json, '__proto__'), 'JSON.parse keeps __proto__ as an own key')
+  const prepared = validator.prepare('call', json, 'json')
+  t.notOk(prepared.ok, 'fields hidden in a prototype do not satisfy the schema')
+  t.ok(!prepared.ok && prepared.errors.some((error) => error.path === '/id'))
+
+  const lead = JSON.parse('{"id": "lead-1", "__proto__": {"polluted": 1}, "visitor": {"constructor": 1, "gclid": "g"}}')
+  const fromJson = validator.prepare('lead', lead, 'json')
+  if (!fromJson.ok) throw new Error('expected a valid lead')
+  t.equal(Object.getPrototypeOf(fromJson.data), Object.prototype)
+  t.notOk(Object.hasOwn(fromJson.data, '__proto__'))
+  t.notOk(Object.hasOwn(fromJson.data.visitor as object, 'constructor'))
+  t.equal(({} as Record<string, unknown>).polluted, undefined)
+  const fromForm = validator.prepare('lead', unflattenPairs(pairsFromBody('id=lead-1&__proto__[polluted]=1&visitor[constructor]=1&visitor[gclid]=g', FORM)), 'form')
+  t.strictSame(fromForm, fromJson)
+})
+
+t.test('deep, shared and cyclic values inside unknown fields neither blow the stack nor loop', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, any>
+  let deep: unknown = 'leaf'
+  for (let level = 0; level < 100000; level++) deep = [deep]
+  data.google_ads_extension = deep
+  // 'form' takes the copying path (matching JSON of the call schema is returned as given).
+  t.ok(validator.prepare('call', data, 'form').ok, '100,000 levels')
+
+  const shared = { a: 'x' }
+  const cyclic: Record<string, unknown> = { shared }
+  cyclic.self = cyclic
+  data.google_ads_extension = { one: shared, two: shared, cyclic }
+  const prepared = validator.prepare('call', data, 'form')
+  if (!prepared.ok) throw new Error('expected valid data')
+  const copy = prepared.data.google_ads_extension as Record<string, any>
+  t.equal(copy.one, copy.two, 'a shared value is copied once')
+  t.equal(copy.cyclic.self, copy.cyclic, 'a cycle stays a cycle')
+  t.not(copy.one, shared)
+})
+
+t.test('createResourceValidator takes replacement schemas; the others stay built in', async t => {
+  const custom = createResourceValidator({ email: Type.Object({ id: Type.String(), size: Type.Integer({ default: 0 }) }) })
+  t.strictSame(custom.prepare('email', { id: 'eml-1' }, 'json'), { ok: true, data: { id: 'eml-1', size: 0 } })
+  t.strictSame(custom.prepare('email', { id: 'eml-1', size: '12' }, 'form'), { ok: true, data: { id: 'eml-1', size: 12 } })
+  t.notOk(custom.prepare('email', {}, 'json').ok)
+  t.ok(custom.prepare('call', viaJson(SAMPLE_PAYLOADS.call).data, 'json').ok)
+  t.ok(custom.prepare('lead', {}, 'json').ok)
+})
+
+t.test('an unknown resource name is a TypeError (a programming error, not a delivery)', async t => {
+  t.throws(() => validator.prepare('fax' as 'call', {}, 'json'), { name: 'TypeError', message: /unknown resource "fax"/ })
+})
+
+t.test('inferTestResource: id prefix first, then calling_number, else undefined (our reading)', async t => {
+  t.equal(inferTestResource({ id: 'call-1' }), 'call')
+  t.equal(inferTestResource({ id: 'lead-1' }), 'lead')
+  t.equal(inferTestResource({ id: 'led-1' }), 'lead')
+  t.equal(inferTestResource({ id: 'email-1' }), 'email')
+  t.equal(inferTestResource({ id: 'eml-1' }), 'email')
+  t.equal(inferTestResource({ id: 'mail-1' }), 'email')
+  // The prefix wins over the caller field: a lead may carry the caller's number.
+  t.equal(inferTestResource({ id: 'lead-1', calling_number: '0033612345678' }), 'lead')
+  t.equal(inferTestResource({ id: 'xyz-1', calling_number: '0033612345678' }), 'call')
+  t.equal(inferTestResource({ calling_number: null }), 'call')
+  t.equal(inferTestResource({ id: 42 }), undefined)
+  t.equal(inferTestResource({ id: 'CALL-1' }), undefined, 'prefixes are case-sensitive')
+  t.equal(inferTestResource({}), undefined)
+  t.equal(inferTestResource(null), undefined)
+  t.equal(inferTestResource('call-1'), undefined)
+  t.equal(inferTestResource(Object.create({ calling_number: 'x' })), undefined, 'inherited fields do not count')
+  for (const resource of ['call', 'email', 'lead'] as const) {
+    t.equal(inferTestResource(SAMPLE_PAYLOADS[resource].data), resource, `the ${resource} sample`)
+  }
+})
+
+// Calls as the vendor could send them: any text, whole seconds, nulls where
+// the schema allows them, empty and non-empty lists, extra fields. Unknown
+// fields hold text only: a form cannot say whether "1" was a number.
+const text = fc.string({ maxLength: 12 })
+const nullableText = fc.option(text, { nil: null })
+const textTree = fc.oneof(text, fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), text, { minKeys: 1, maxKeys: 3 }))
+const unknownList = fc.array(textTree, { maxLength: 3 })
+const callArbitrary = fc.record({
+  id: text,
+  account: fc.record({ id: text, name: text }),
+  calling_country: text,
+  calling_number: text,
+  calling_type: text,
+  channel_name: text,
+  channel_type: text,
+  date: text,
+  duration: fc.maxSafeNat(),
+  end_status: text,
+  events: fc.array(fc.record({ date: text, name: text, value: nullableText }), { maxLength: 4 }),
+  firsttime_caller: fc.boolean(),
+  flow_status: text,
+  google_ads_extension: fc.oneof(fc.constant(null), textTree),
+  missed: fc.boolean(),
+  number_id: text,
+  pool_id: text,
+  recipient_number: text,
+  tracked_country: text,
+  tracked_number: text,
+  tracked_type: text,
+  voice_duration: fc.nat(),
+  visitor: fc.record({
+    condition_name: text,
+    condition_type: text,
+    custom_cookies: unknownList,
+    custom_local_storage: unknownList,
+    custom_params: unknownList,
+    ga: nullableText,
+    gclid: nullableText,
+    msclkid: nullableText,
+    utm: fc.array(fc.record({ key: text, value: text }), { maxLength: 3 }),
+    valuetrack: unknownList,
+    '3rdparty': unknownList
+  }),
+  extra_field: fc.option(text, { nil: undefined })
+})
+
+t.test('property: any valid call sent as JSON and as a form gives deep-equal data', async t => {
+  fc.assert(fc.property(callArbitrary, fc.constantFrom('call:completed', 'call:missed', 'test'), (data, event) => {
+    const envelope = { event, data }
+    const fromJson = validator.prepare('call', viaJson(envelope).data, 'json')
+    const fromForm = validator.prepare('call', viaForm(envelope).data, 'form')
+    deepStrictEqual(fromJson.ok, true)
+    deepStrictEqual(fromForm, fromJson)
+  }), { numRuns: PROPERTY_RUNS })
+  t.pass(`${PROPERTY_RUNS} calls agree`)
+})
+
+t.test('JSON that already matches a schema whose defaults all sit on required fields is returned as given (no copy, no fill)', async t => {
+  const data = viaJson(SAMPLE_PAYLOADS.call).data
+  const prepared = validator.prepare('call', data, 'json')
+  t.ok(prepared.ok)
+  t.equal(prepared.ok && prepared.data, data, 'the same object: copying and filling would change nothing')
+  const asForm = validator.prepare('call', data, 'form')
+  t.not(asForm.ok && asForm.data, data, 'form data is always converted on a copy')
+})
+
+t.test('a default that could apply to matching JSON (optional property, union member, additional properties) keeps the copy-and-fill path', async t => {
+  const { Type } = await import('@sinclair/typebox')
+  const schemas = {
+    'optional property': Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }),
+    'union member': Type.Object({ id: Type.String(), tag: Type.Union([Type.Object({ kind: Type.String({ default: 'k' }) }), Type.Null()]) }),
+    'additional properties': Type.Object({ id: Type.String() }, { additionalProperties: Type.String({ default: 'x' }) }),
+    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) })
+  }
+  const inputs: Record<string, Record<string, unknown>> = {
+    'optional property': { id: 'call-1' },
+    'union member': { id: 'call-1', tag: null },
+    'additional properties': { id: 'call-1' },
+    'array items': { id: 'call-1', list: [{}] }
+  }
+  for (const [name, schema] of Object.entries(schemas)) {
+    const input = inputs[name] as Record<string, unknown>
+    const prepared = createResourceValidator({ call: schema }).prepare('call', input, 'json')
+    t.ok(prepared.ok, name)
+    t.not(prepared.ok && prepared.data, input, `${name}: copied, so defaults can be filled`)
+  }
+  const filled = createResourceValidator({ call: schemas['optional property'] }).prepare('call', { id: 'call-1' }, 'json')
+  t.same(filled.ok && filled.data, { id: 'call-1', note: 'none' })
+  const required = Type.Object({ id: Type.String(), note: Type.String({ default: 'none' }) })
+  const plain = { id: 'call-1', note: 'given' }
+  const passed = createResourceValidator({ call: required }).prepare('call', plain, 'json')
+  t.equal(passed.ok && passed.data, plain, 'a default on a required field cannot apply to a match: no copy')
+})

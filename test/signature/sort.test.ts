@@ -1,0 +1,70 @@
+// The sort inside signatureBaseString (step 3 of docs/signature-rule.md:
+// pairs by key, then value, in UTF-8 byte order) on payloads of every size.
+// signatureBaseString sorts fewer than 65 pairs by insertion and more with
+// Array.prototype.sort, by UTF-16 code units unless a surrogate appears
+// (then by comparePairs); each path is checked against the independent
+// reference signer. 100 runs per property; FUZZ_RUNS for more.
+import t from 'tap'
+import fc from 'fast-check'
+import { sign, signatureBaseString, verifySignature } from '../../lib/signature/sign.js'
+import { referenceBaseString, referenceSign } from '../helpers/reference-signer.js'
+
+// Seeded, so every CI run tries the same cases; FUZZ_SEED=<n> explores others.
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261129) })
+
+const numRuns = Number(process.env.FUZZ_RUNS) || 100
+const URL_TYPED = 'https://shop.example/webhooks/magnetis'
+
+// Few distinct keys and values, so equal keys (sorted by value) and equal
+// pairs are frequent; shared prefixes as in `data[visitor][utm][0][key]`.
+// BMP characters whose UTF-16 and UTF-8 orders agree, without surrogates.
+const piece = fc.constantFrom('data[', 'visitor]', '[utm][', '0]', '1]', '10]', '[key]', 'a', 'B', 'é', '\uE000', '\uFFFF', '')
+const plainText = fc.array(piece, { maxLength: 4 }).map((parts) => parts.join(''))
+// The same, plus astral characters and lone surrogate halves (the exact path).
+const surrogatePiece = fc.constantFrom('\u{1F600}', '\u{10000}', '\uD800', '\uDFFF')
+const anyText = fc.array(fc.oneof(piece, surrogatePiece), { maxLength: 4 }).map((parts) => parts.join(''))
+
+function pairs (text: fc.Arbitrary<string>, minLength: number, maxLength: number): fc.Arbitrary<Array<[string, string]>> {
+  return fc.array(fc.tuple(text, text), { minLength, maxLength })
+}
+
+t.test('up to 64 pairs (insertion sort) sort by UTF-8 bytes, key then value', async t => {
+  fc.assert(fc.property(pairs(plainText, 0, 64), (list) => {
+    return signatureBaseString(URL_TYPED, list) === referenceBaseString(URL_TYPED, list)
+  }), { numRuns })
+  t.pass(`held for ${numRuns} runs`)
+})
+
+t.test('more than 64 pairs (Array.prototype.sort) sort by UTF-8 bytes, key then value', async t => {
+  fc.assert(fc.property(pairs(plainText, 65, 200), (list) => {
+    return signatureBaseString(URL_TYPED, list) === referenceBaseString(URL_TYPED, list)
+  }), { numRuns })
+  t.pass(`held for ${numRuns} runs`)
+})
+
+t.test('a surrogate anywhere among many pairs takes the exact path', async t => {
+  fc.assert(fc.property(pairs(anyText, 0, 150), (list) => {
+    return signatureBaseString(URL_TYPED, list) === referenceBaseString(URL_TYPED, list)
+  }), { numRuns })
+  t.pass(`held for ${numRuns} runs`)
+})
+
+t.test('the caller\'s pairs are left in their order', async t => {
+  const list: Array<[string, string]> = Array.from({ length: 100 }, (_, index) => [`k${99 - index}`, String(index)])
+  const copy = list.map(([key, value]) => [key, value])
+  signatureBaseString(URL_TYPED, list)
+  signatureBaseString(URL_TYPED, list.slice(0, 10))
+  t.same(list, copy)
+})
+
+t.test('a large payload verifies against the reference signature, in any arrival order', async t => {
+  // 1,000 utm items as a JSON body would flatten them, then reversed.
+  const list: Array<[string, string]> = []
+  for (let index = 0; index < 1000; index++) {
+    list.push([`data[visitor][utm][${index}][key]`, `utm_content_${index}`], [`data[visitor][utm][${index}][value]`, 'spring-sale'])
+  }
+  list.push(['event', 'test'])
+  const signature = referenceSign('s3cret', URL_TYPED, list)
+  t.equal(sign('s3cret', URL_TYPED, list), signature)
+  t.equal(verifySignature({ key: 's3cret', url: URL_TYPED, payload: list.slice().reverse(), signature }), true)
+})
