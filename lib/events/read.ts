@@ -7,7 +7,7 @@ import type { BodyEncoding } from '../body/media-types.js'
 import { dropForbiddenKeys } from '../signature/unflatten.js'
 import { InvalidEventError, MalformedBodyError } from '../errors.js'
 import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './names.js'
-import { listsToObjects, type ResourceValidator } from './validate.js'
+import { readPhpArrays, type ResourceValidator } from './validate.js'
 import { WebhookEnvelope } from './schemas/envelope.js'
 import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
 
@@ -40,7 +40,7 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
     throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
   }
   // PHP's json_encode writes an empty map as []: `data: []` is `{}`.
-  listsToObjects(WebhookEnvelope, payload, encoding === 'form')
+  readPhpArrays(WebhookEnvelope, payload, encoding === 'form')
   const data = payload.data ?? {}
   const base = { name, payload, test: name === 'test' }
   if (typeof data !== 'object' || data === null) {

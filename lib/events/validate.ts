@@ -31,7 +31,8 @@ export interface ResourceValidator {
    * 1. a deep copy is made, without the keys `__proto__`, `constructor`
    *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
    * 2. a list where the schema wants an object becomes the object PHP's
-   *    array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`): PHP has one array type;
+   *    array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`): PHP has one array
+   *    type; an absent list field is `[]` (`readPhpArrays`);
    * 3. the data is converted to the schema's types with TypeBox's
    *    `Value.Convert`, as PHP's loose scalars need in JSON as in forms:
    *    `"43"` → `43`, `"1"`/`"0"`/`1`/`0`/`"true"`/`"false"` → booleans,
@@ -86,7 +87,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     if (encoding === 'json' && !entry.fillsDefaults && entry.check.Check(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    let value = listsToObjects(entry.schema, cloneData(data), encoding === 'form')
+    let value = readPhpArrays(entry.schema, cloneData(data), encoding === 'form')
     value = Value.Convert(entry.schema, value)
     value = Value.Default(entry.schema, value)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
@@ -147,34 +148,37 @@ function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false
  * and no list, `Unknown` or `Any`) becomes an object keyed `"0"`, `"1"`, …,
  * as PHP's array is; so `account: []` (PHP's `json_encode` of an empty
  * map) is `{}`. In a form, a `null` item is a hole that was never sent, so it
- * gets no key (as `unflattenPairs` does). Follows the schema, never `Ref` or
- * `This`, so it recurses no deeper than the schema nests.
+ * gets no key (as `unflattenPairs` does). An absent property whose schema
+ * has `absentAs` gets a copy of it (`[]` for the sample's lists; see
+ * schemas/shared.ts for why not `default`). Follows the schema, never `Ref`
+ * or `This`, so it recurses no deeper than the schema nests.
  *
  * @param holes whether `null` list items are holes (form data)
  */
-export function listsToObjects (schema: TSchema, value: unknown, holes = false): unknown {
+export function readPhpArrays (schema: TSchema, value: unknown, holes = false): unknown {
   if (value === null || typeof value !== 'object') return value
   const kind = schema[Kind] as string
   if (kind === 'Union') {
     const members = schema.anyOf as TSchema[]
     const fits = (Array.isArray(value) ? members.find((member) => LIST_KINDS.has(member[Kind] as string)) : undefined) ??
       members.find((member) => OBJECT_KINDS.has(member[Kind] as string))
-    return fits === undefined ? value : listsToObjects(fits, value, holes)
+    return fits === undefined ? value : readPhpArrays(fits, value, holes)
   }
   if (Array.isArray(value)) {
     if (OBJECT_KINDS.has(kind)) {
       const entries = [...value.entries()].filter(([, item]) => !holes || item !== null)
-      return listsToObjects(schema, Object.fromEntries(entries), holes)
+      return readPhpArrays(schema, Object.fromEntries(entries), holes)
     }
     if (kind === 'Array') {
-      for (let index = 0; index < value.length; index++) value[index] = listsToObjects(schema.items as TSchema, value[index], holes)
+      for (let index = 0; index < value.length; index++) value[index] = readPhpArrays(schema.items as TSchema, value[index], holes)
     }
     return value
   }
   if (kind !== 'Object') return value
   const object = value as Record<string, unknown>
   for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-    if (Object.hasOwn(object, key)) object[key] = listsToObjects(property, object[key], holes)
+    if (Object.hasOwn(object, key)) object[key] = readPhpArrays(property, object[key], holes)
+    else if (property.absentAs !== undefined) object[key] = structuredClone(property.absentAs)
   }
   return object
 }

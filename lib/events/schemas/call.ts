@@ -41,7 +41,7 @@ export const Call = Type.Object({
   date: Maybe(VendorDateTime('when the call started'), 'when the call started'),
   duration: Maybe(Seconds('length of the call from its start'), 'length of the call from its start, in seconds; 0 or null while it rings'),
   end_status: Maybe(Type.String(), 'how the call ended, such as "completed"; null while it is in progress'),
-  events: Type.Optional(Nullable(Type.Array(Nullable(CallEvent)), { default: [], description: 'the call timeline, oldest first; [] when absent (a form cannot carry an empty list)' })),
+  events: Type.Optional(Nullable(Type.Array(Nullable(CallEvent)), { absentAs: [], description: 'the call timeline, oldest first; [] when absent (a form cannot carry an empty list)' })),
   firsttime_caller: Maybe(Type.Boolean(), 'true when this number never called the account before; null when the caller is withheld'),
   flow_status: Maybe(Type.String(), 'state of the call flow, such as "completed"'),
   google_ads_extension: Type.Optional(Type.Unknown({ default: null, description: 'Google Ads call extension data; null in the sample, so its shape is unknown' })),

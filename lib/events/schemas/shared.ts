@@ -7,9 +7,11 @@
  *   every other field is `Optional(Nullable(…))`: a ringing, missed,
  *   anonymous or unattributed call lacks some of them, and refusing a
  *   signed delivery loses it (the vendor documents no retries);
- * - each optional field has a `default`: `null`, or `[]` for the lists of
- *   the sample. A form body cannot carry `null`, `[]` or `{}` (they send no
- *   pair), so the validator fills them back and a form and a JSON delivery
+ * - each optional field is filled when absent: with `null` (its `default`),
+ *   or with `[]` for the lists of the sample (`absentAs: []`, not a
+ *   `default`: TypeBox's `Value.Default` merges a present object into an
+ *   array default, `{"promo": "x"}` → `[]`). A form body cannot carry
+ *   `null`, `[]` or `{}` (they send no pair), so a form and a JSON delivery
  *   of one event reach handlers deep-equal;
  * - a field the sample shows as `[]` is a PHP array: a list or an object
  *   (`PhpArray`), kept as it arrives;
@@ -48,7 +50,7 @@ export function Maybe<T extends TSchema> (schema: T, description: string): TOpti
  */
 export function PhpArray (description: string): TOptional<TUnion<[TArray<TUnknown>, TRecord<TString, TUnknown>, TNull]>> {
   return Type.Optional(Type.Union([Type.Array(Type.Unknown()), Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
-    default: [],
+    absentAs: [],
     description: `${description}; a PHP array: a list or an object, kept as it arrives; [] when absent`
   }))
 }
@@ -106,7 +108,7 @@ export const Visitor = Type.Object({
   ga: Maybe(Type.String(), 'Google Analytics client id ("GA1.1.…"); null when the visitor has no GA cookie'),
   gclid: Maybe(Type.String(), 'Google Ads click id; null when the visit is not a Google Ads click, as msclkid is null in the sample'),
   msclkid: Maybe(Type.String(), 'Microsoft Ads click id; null in the sample'),
-  utm: Type.Optional(Nullable(Type.Array(Nullable(Utm)), { default: [], description: 'UTM parameters of the landing page, as {key, value} items; [] when absent' })),
+  utm: Type.Optional(Nullable(Type.Array(Nullable(Utm)), { absentAs: [], description: 'UTM parameters of the landing page, as {key, value} items; [] when absent' })),
   valuetrack: PhpArray('Google Ads ValueTrack parameters; [] in the sample'),
   '3rdparty': PhpArray('third-party identifiers; [] in the sample')
 }, { description: 'the web visitor attributed to the resource' })
