@@ -86,6 +86,9 @@ t.test('JSON data is converted as a form is (PHP scalars): "43" → 43, 0/1/"tru
   t.equal(prepared.data.firsttime_caller, true)
   t.equal(prepared.data.calling_number, '33612345678', 'a JSON number where text is expected becomes its decimal text')
   t.strictSame(validator.prepare('call', viaForm({ event: 'test', data: php }).data, 'form'), prepared, 'the same event as a form: deep-equal')
+  const nulls = validator.prepare('call', { ...data, duration: 'null', missed: 'null', end_status: 'null', calling_type: true }, 'json')
+  t.match(nulls, { ok: true, data: { duration: null, missed: null, end_status: 'null', calling_type: 'true' } },
+    'the text "null" is null where the type is a number or a boolean, text where it is text; JSON true as text is "true" (a form sends "1")')
   const bad = validator.prepare('call', { ...data, duration: 'forty' }, 'json')
   t.strictSame(!bad.ok && bad.errors.map((error) => error.path), ['/duration'], 'text that is no number still fails')
 })
