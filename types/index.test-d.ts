@@ -28,16 +28,38 @@ app.register(magnetisWebhooks, {
     expectType<Call>(event.data)
     expectType<'call:completed'>(event.name)
     expectType<'call'>(event.resource)
-    expectType<number>(event.data.duration)
     expectType<FastifyRequest>(request)
+    // Types tell the truth about null: only the call's id is guaranteed.
+    expectType<string>(event.data.id)
+    expectType<number | null | undefined>(event.data.duration)
+    expectType<number | null | undefined>(event.data.voice_duration)
+    expectType<string | null | undefined>(event.data.end_status)
+    expectType<string | null | undefined>(event.data.calling_number)
+    expectType<string | null | undefined>(event.data.recipient_number)
+    expectType<boolean | null | undefined>(event.data.missed)
+    expectType<string | null | undefined>(event.data.account?.id)
+    // `visitor` may be null or absent; its PHP arrays are lists or maps.
+    expectNotAssignable<object>(event.data.visitor)
+    expectType<string | null | undefined>(event.data.visitor?.gclid)
+    expectType<unknown[] | Record<string, unknown> | null | undefined>(event.data.visitor?.custom_params)
+    expectType<Array<{ key?: string | null, value?: string | null } | null> | null | undefined>(event.data.visitor?.utm)
+    expectType<string | null | undefined>(event.data.events?.[0]?.value)
+    expectNotAssignable<number>(event.data.duration)
   },
   onCallMissed: (event) => { expectType<Call>(event.data) },
   onCallRinging: (event) => { expectType<Call>(event.data) },
   onEmailReceived: (event) => {
     expectType<Email>(event.data)
     expectType<'email'>(event.resource)
+    // Nothing of an email is guaranteed (every field is inferred).
+    expectType<string | null | undefined>(event.data.id)
+    expectType<string | null | undefined>(event.data.visitor?.ga)
   },
-  onLeadCreated: (event) => { expectType<Lead>(event.data) },
+  onLeadCreated: (event) => {
+    expectType<Lead>(event.data)
+    expectType<string | null | undefined>(event.data.call_id)
+    expectNotAssignable<object>(event.data.account)
+  },
   onTest: (event) => {
     expectType<WebhookEvent<'test'>>(event)
     if (event.resource === 'call') expectType<Call>(event.data)
