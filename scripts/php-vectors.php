@@ -144,6 +144,17 @@ foreach ($literals as $literal) {
     $numbers[] = ['literal' => $literal, 'php' => count($pairs) === 0 ? null : $pairs[0][1]];
 }
 
+// A PHP sender's own floats sent as JSON: json_encode writes a whole float
+// below 1e17 with no point, so the body holds an integer literal while the
+// signature covers the float's text.
+$encoded = [];
+$floats = [-0.0, 0.0, 43.0, 1e14, -1e14, 123456789012345.0, 100000000000005.0, 1e15, 9007199254740992.0, 99999999999999984.0, 1e17, 1.5e16];
+for ($i = 0; $i < 40; $i++) $floats[] = (float) (sign_of() . digits(mt_rand(15, 17)));
+foreach ($floats as $float) {
+    $literal = json_encode($float);
+    $encoded[] = ['literal' => $literal, 'signed' => pairs_of('{"n":' . var_export($float, true) . '}')[0][1], 'decoded' => pairs_of('{"n":' . $literal . '}')[0][1]];
+}
+
 // Whole payloads: booleans, null, empty containers and numbers nested in objects and lists.
 $documents = [
     '{"t":true,"f":false,"n":null,"s":"","e":[],"o":{},"z":"0"}',
@@ -160,5 +171,6 @@ echo json_encode([
     'precision' => (int) ini_get('precision'),
     'rule' => 'json_decode($text, true) then http_build_query; each number is the body {"n": literal}; php null means no pair',
     'numbers' => $numbers,
+    'encodedFloats' => $encoded,
     'documents' => $docs,
 ], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE), "\n";

@@ -6,16 +6,38 @@
  * lossless-json, which keeps each number's source text.
  */
 import { parse } from 'lossless-json'
-import { flattenParsedJson, flattenPayload, NumberLiteral, type Pair } from '../signature/flatten.js'
+import { flattenLiterals, flattenParsedJson, NumberLiteral, type FloatChoice, type Pair } from '../signature/flatten.js'
+
+/** Integer literals that may each stand for a float, up to which every combination is a reading (2^3 = 8 readings at most). */
+export const MAX_COMBINED_CHOICES = 3
 
 /**
  * @param text the body as text
  * @param json `JSON.parse(text)`, an object
  * @param maxDepth nesting allowed below the top-level object
+ * @returns the pairs as `json_decode` reads the body; and, when integer
+ *   literals may stand for PHP floats (`flattenLiterals`), `alternatives`:
+ *   every combination of them read as floats when there are at most
+ *   `MAX_COMBINED_CHOICES`, else all of them as floats
  * @throws {MalformedBodyError} (400) past `maxDepth`
  */
-export function jsonPairs (text: string, json: Record<string, unknown>, maxDepth: number): Pair[] {
-  return flattenParsedJson(json, maxDepth) ?? flattenPayload(parseWithLiterals(text), maxDepth)
+export function jsonPairs (text: string, json: Record<string, unknown>, maxDepth: number): { pairs: Pair[], alternatives?: Pair[][] } {
+  const pairs = flattenParsedJson(json, maxDepth)
+  if (pairs !== undefined) return { pairs }
+  const read = flattenLiterals(parseWithLiterals(text), maxDepth)
+  const choices = read.floatChoices
+  if (choices.length === 0) return { pairs: read.pairs }
+  const masks = choices.length <= MAX_COMBINED_CHOICES ? Array.from({ length: 2 ** choices.length - 1 }, (_, index) => index + 1) : [-1]
+  return { pairs: read.pairs, alternatives: masks.map((mask) => withFloats(read.pairs, choices, mask)) }
+}
+
+/** The pairs with the choices whose bit is set in `mask` read as floats (-1: all). */
+function withFloats (pairs: Pair[], choices: FloatChoice[], mask: number): Pair[] {
+  const chosen = pairs.slice()
+  choices.forEach(({ at, floatText }, index) => {
+    if ((mask >> index) & 1) chosen[at] = [pairs[at]![0], floatText]
+  })
+  return chosen
 }
 
 function parseWithLiterals (text: string): Record<string, unknown> {

@@ -15,6 +15,8 @@ export interface ReadBody {
   pairs: Pair[]
   /** the parsed JSON object; `undefined` for a form body */
   json?: Record<string, unknown>
+  /** for JSON whose integer literals may stand for PHP floats (`-0`, 1e14 or more): the pairs with them read as floats, also accepted */
+  alternatives?: Pair[][]
 }
 
 /**
@@ -46,7 +48,7 @@ export function readBody (rawBody: Buffer | string, contentType: string | undefi
   if (encoding === 'json') {
     const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')
     const json = parseJsonObject(text)
-    return { encoding, pairs: jsonPairs(text, json, maxDepth), json }
+    return { encoding, ...jsonPairs(text, json, maxDepth), json }
   }
   throw unsupportedMediaType(contentType)
 }

@@ -7,7 +7,7 @@
  * `pairsFromBody` option if the vendor is found to do otherwise.
  */
 import { MalformedBodyError } from '../errors.js'
-import { numberTextDependsOnLiteral, phpNumberLiteralText, phpNumberText } from './php-numbers.js'
+import { integerLiteralMayBeFloat, numberTextDependsOnLiteral, phpFloatText, phpNumberLiteralText, phpNumberText } from './php-numbers.js'
 
 /** One POST variable: `[key, value]`, both already decoded (no percent-encoding). */
 export type Pair = readonly [key: string, value: string]
@@ -37,6 +37,21 @@ export function flattenPayload (payload: Record<string, unknown>, maxDepth = DEF
   return flatten(payload, maxDepth, false).pairs
 }
 
+/** A pair whose integer literal may stand for a PHP float: its index in the pairs, and its text as that float. */
+export interface FloatChoice { at: number, floatText: string }
+
+/**
+ * The pairs of a payload whose numbers are `NumberLiteral`s, read as PHP's
+ * `json_decode` reads them, and each integer literal that PHP's `json_encode`
+ * writes for a float (`-0`, 1e14 or more) as a choice: a PHP sender that signs
+ * its own floats and sends `json_encode`'s text signs the float's text.
+ * @throws {MalformedBodyError} (400) as `flattenPayload`
+ */
+export function flattenLiterals (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): { pairs: Pair[], floatChoices: FloatChoice[] } {
+  const { pairs, floatChoices } = flatten(payload, maxDepth, false)
+  return { pairs, floatChoices }
+}
+
 /**
  * `flattenPayload` for an object that `JSON.parse` made from a body, or
  * `undefined` when one of its numbers is written as PHP writes its literal,
@@ -52,13 +67,14 @@ export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = 
 interface Flattening {
   pairs: Pair[]
   maxDepth: number
-  /** whether a number's text depends on its literal is looked for */
+  /** look for a number whose text depends on its literal */
   checkLiterals: boolean
   literalNeeded: boolean
+  floatChoices: FloatChoice[]
 }
 
 function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiterals: boolean): Flattening {
-  const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false }
+  const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false, floatChoices: [] }
   for (const key of Object.keys(payload)) {
     flattenValue(state, key, payload[key], 1)
   }
@@ -85,6 +101,7 @@ function flattenValue (state: Flattening, key: string, value: unknown, depth: nu
     case 'object':
       if (value === null) return
       if (value instanceof NumberLiteral) {
+        if (integerLiteralMayBeFloat(value.text)) state.floatChoices.push({ at: pairs.length, floatText: phpFloatText(Number(value.text)) })
         pairs.push([key, phpNumberLiteralText(value.text)])
         return
       }

@@ -25,6 +25,19 @@ export function phpNumberLiteralText (literal: string): string {
   return phpFloatText(Number(literal))
 }
 
+/**
+ * True for an integer literal that PHP's `json_encode` may have written for a
+ * float, and that PHP writes differently as an int: json_encode writes a whole
+ * float below 1e17 as its shortest digits with no point (`-0`,
+ * `100000000000000`), which json_decode reads as an int (`0`,
+ * `100000000000000`, where the float was `-0`, `1.0E+14`).
+ */
+export function integerLiteralMayBeFloat (literal: string): boolean {
+  if (literal === '-0') return true
+  const value = Math.abs(Number(literal))
+  return INTEGER_LITERAL.test(literal) && value >= 1e14 && value < 1e17 && String(Number(literal)) === literal
+}
+
 function fitsInt64 (literal: string): boolean {
   const negative = literal.startsWith('-')
   const digits = negative ? literal.slice(1) : literal

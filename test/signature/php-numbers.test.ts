@@ -6,13 +6,15 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { numberTextDependsOnLiteral, phpFloatText, phpNumberLiteralText, phpNumberText } from '../../lib/signature/php-numbers.js'
 import { flattenParsedJson, flattenPayload } from '../../lib/signature/flatten.js'
-import { pairsFromBody } from '../../lib/body/read.js'
+import { pairsFromBody, readBody } from '../../lib/body/read.js'
+import { MAX_COMBINED_CHOICES } from '../../lib/body/json-pairs.js'
 import { referencePhpFloat, referencePhpLiteral } from '../helpers/reference-php-number.js'
 
 interface Vectors {
   php: string
   precision: number
   numbers: Array<{ literal: string, php: string | null }>
+  encodedFloats: Array<{ literal: string, signed: string, decoded: string }>
   documents: Array<{ json: string, pairs: Array<[string, string]> }>
 }
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/php-number-vectors.json', import.meta.url), 'utf8')) as Vectors
@@ -104,4 +106,29 @@ t.test('re-read with literals: repeated keys keep the last, as JSON.parse and js
   t.strictSame(pairsFromBody('{"__proto__":{"x":-0.0},"y":-0}', 'application/json'), [['__proto__[x]', '-0'], ['y', '0']])
   t.strictSame(pairsFromBody(' {"n" : [ 1E+14 , {"m":9007199254740993}] }\n', 'application/json'), [['n[0]', '1.0E+14'], ['n[1][m]', '9007199254740993']])
   t.throws(() => pairsFromBody(`{"a":1e14,"b":${'['.repeat(40)}${']'.repeat(40)}}`, 'application/json'), { statusCode: 400, message: /deeper than 32/ })
+})
+
+t.test('a PHP sender\'s own floats sent as json_encode writes them: the float\'s text is an accepted reading', async t => {
+  t.ok(vectors.encodedFloats.length >= 50, `${vectors.encodedFloats.length} floats`)
+  for (const { literal, signed, decoded } of vectors.encodedFloats) {
+    const body = readBody(`{"n":${literal}}`, 'application/json')
+    t.strictSame(body.pairs, [['n', decoded]], `${literal}: json_decode's reading first`)
+    const readings = [body.pairs, ...(body.alternatives ?? [])].map((pairs) => pairs[0]![1])
+    t.ok(readings.includes(signed), `${literal}: ${signed} is among ${readings.join(', ')}`)
+    t.equal(body.alternatives === undefined, signed === decoded, `${literal}: another reading exactly when the texts differ`)
+  }
+})
+
+t.test('up to 3 such literals, every combination is a reading; past that, all of them as floats', async t => {
+  const three = readBody('{"a":-0,"b":[100000000000000,{"c":123456789012345}],"d":9007199254740993}', 'application/json')
+  t.equal(MAX_COMBINED_CHOICES, 3)
+  t.strictSame(three.pairs, [['a', '0'], ['b[0]', '100000000000000'], ['b[1][c]', '123456789012345'], ['d', '9007199254740993']])
+  t.equal(three.alternatives!.length, 7)
+  t.strictSame(three.alternatives![6], [['a', '-0'], ['b[0]', '1.0E+14'], ['b[1][c]', '1.2345678901234E+14'], ['d', '9007199254740993']],
+    '9007199254740993 is no double\'s shortest text, so never a float\'s')
+  t.strictSame(new Set(three.alternatives!.map((pairs) => JSON.stringify(pairs))).size, 7, 'all different')
+  const four = readBody('{"a":-0,"b":-0,"c":-0,"d":-0,"e":1e14}', 'application/json')
+  t.strictSame(four.alternatives, [[['a', '-0'], ['b', '-0'], ['c', '-0'], ['d', '-0'], ['e', '1.0E+14']]])
+  t.strictSame(pairsFromBody('{"a":-0}', 'application/json'), [['a', '0']], 'pairsFromBody gives json_decode\'s reading')
+  t.equal(readBody('{"a":1e14}', 'application/json').alternatives, undefined, 'a float literal is read one way')
 })
