@@ -40,7 +40,8 @@ function withFloats (pairs: Pair[], choices: FloatChoice[], mask: number): Pair[
   return chosen
 }
 
-function parseWithLiterals (text: string): Record<string, unknown> {
+/** The body parsed with each number kept as its `NumberLiteral` (lossless-json); the last of repeated keys wins. */
+export function parseWithLiterals (text: string): Record<string, unknown> {
   return parse(text, null, {
     parseNumber: (literal) => new NumberLiteral(literal),
     // As JSON.parse and PHP's json_decode: the last of repeated keys wins.
