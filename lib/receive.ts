@@ -51,7 +51,10 @@ export function receiveWebhook (route: WebhookRoute) {
     if (typeof url !== 'string' || url === '') {
       throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')
     }
-    if (!verifySignature({ key, url, payload: body.pairs, signature: request.headers[SIGNATURE_HEADER] })) {
+    const signature = request.headers[SIGNATURE_HEADER]
+    // A JSON body whose integer literals may stand for PHP floats is also read so (docs/signature-rule.md, "Numbers").
+    if (!verifySignature({ key, url, payload: body.pairs, signature }) &&
+      !(body.alternatives ?? []).some((pairs) => verifySignature({ key, url, payload: pairs, signature }))) {
       throw new InvalidSignatureError()
     }
 

@@ -103,7 +103,7 @@ t.test('json: the object is flattened as http_build_query would', async t => {
     ['data[no]', '0'],
     ['data[d]', '43'],
     ['data[r]', '1.5'],
-    ['data[big]', '1e+21'],
+    ['data[big]', '1.0E+21'],
     ['data[list][0]', 'a'],
     ['data[list][1]', 'b']
   ])
