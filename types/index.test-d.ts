@@ -99,9 +99,9 @@ expectNotAssignable<MagnetisWebhooksOptions>({ path: '/p', url })
 // url and key may be functions of the request, sync or async; a key resolver may find no key.
 app.register(magnetisWebhooks, {
   path: '/webhooks/magnetis/:account',
-  url: (request) => `${url}/${(request.params as { account: string }).account}`,
+  url: (request) => `${url}/${request.params.account}`,
   key: async (request) => {
-    expectType<FastifyRequest>(request)
+    expectAssignable<FastifyRequest>(request)
     return Math.random() > 0.5 ? ['a', 'b'] : undefined
   }
 })
@@ -149,6 +149,37 @@ app.post('/hook', {
   expectError(isWebhookEvent(event, 'not:documented'))
   return 'ok'
 })
+// Resolvers of a route's config know its path parameters (strings), under strict TypeScript.
+app.post('/webhooks/magnetis/:account', {
+  config: {
+    magnetis: {
+      key: async (request) => {
+        expectType<Record<string, string>>(request.params)
+        return request.params.account
+      },
+      url: (request) => `https://shop.example/webhooks/magnetis/${request.params.account}`
+    }
+  }
+}, async (request) => request.magnetisEvent?.name ?? null)
+// A resolver may name its own request type, with string path parameters…
+app.post<{ Params: { account: string } }>('/webhooks/typed/:account', {
+  config: {
+    magnetis: {
+      key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.account,
+      url: (request) => `https://shop.example/webhooks/typed/${request.params.account}`
+    }
+  }
+}, async (request) => request.params.account)
+// …and the options object may be typed for its route before it is used.
+const tenantRoute: WebhookRouteOptions<{ Params: { account: string, site: string } }> = {
+  key: (request) => { expectType<string>(request.params.site); return key },
+  url
+}
+app.post('/tenants/:account/:site', { config: { magnetis: tenantRoute } }, async () => 'ok')
+expectError<WebhookRouteOptions<{ Params: { account: string } }>>({ key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.acount, url })
+// A resolver that gives the wrong type does not compile.
+expectError(app.post('/hook/:account', { config: { magnetis: { url, key: (request) => request.params.account?.length } } }, async () => 'ok'))
+
 app.get('/elsewhere', async (request) => {
   expectType<AnyWebhookEvent | null>(request.magnetisEvent)
   return 'ok'
