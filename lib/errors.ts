@@ -107,3 +107,14 @@ export class ConfigurationError extends MagnetisWebhookError {
     super(500, 'FST_MAGNETIS_CONFIGURATION', message)
   }
 }
+
+/**
+ * 503: the inbox could not store a verified delivery (the database is
+ * unreachable, full or locked), so it was not acknowledged: the sender may
+ * retry. Also thrown by `ready()` when a store cannot be opened.
+ */
+export class InboxUnavailableError extends MagnetisWebhookError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(503, 'FST_MAGNETIS_INBOX_UNAVAILABLE', message, options)
+  }
+}
