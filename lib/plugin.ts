@@ -20,7 +20,10 @@ import { ConfigurationError } from './errors.js'
 import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type MagnetisWebhooksOptions, type WebhookRouteOptions } from './options.js'
 import { captureRawBody } from './body/capture.js'
-import { receiveWebhook } from './receive.js'
+import { receiveWebhook, type InboxReceipt, type WebhookRoute } from './receive.js'
+import { createIntake } from './inbox/intake.js'
+import { InboxWorker } from './inbox/worker.js'
+import type { InboxStore } from './inbox/store.js'
 import { createResourceValidator, inferTestResource, type ResourceValidator } from './events/validate.js'
 import type { AnyWebhookEvent } from './events/types.js'
 
@@ -51,10 +54,43 @@ function defaultValidator (): ResourceValidator {
   return builtInValidator
 }
 
-/** One webhook route made ready to serve: its two hooks. */
+/** One webhook route made ready to serve: its two hooks, and with an inbox the worker of its store. */
 interface ServedRoute {
   capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
-  verify: (request: FastifyRequest) => Promise<void>
+  verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
+  route: WebhookRoute
+  worker: InboxWorker | undefined
+}
+
+/** The inbox workers of one plugin scope: one per store, started at `ready()`, stopped at `close()`. */
+class InboxWorkers {
+  readonly #workers = new Map<InboxStore, InboxWorker>()
+  readonly #app: FastifyInstance
+  #started = false
+
+  constructor (app: FastifyInstance) {
+    this.#app = app
+  }
+
+  /** @throws {ConfigurationError} for bad settings on the store */
+  for (store: InboxStore): InboxWorker {
+    let worker = this.#workers.get(store)
+    if (worker === undefined) {
+      worker = new InboxWorker(store, this.#app)
+      this.#workers.set(store, worker)
+    }
+    return worker
+  }
+
+  async start (): Promise<void> {
+    this.#started = true
+    await Promise.all([...this.#workers.values()].map((worker) => worker.start()))
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#started) return
+    await Promise.all([...this.#workers.values()].map((worker) => worker.stop()))
+  }
 }
 
 /**
@@ -63,6 +99,11 @@ interface ServedRoute {
  */
 class WebhookRoutes {
   readonly #prepared = new WeakMap<object, ServedRoute>()
+  readonly #inboxes: InboxWorkers
+
+  constructor (inboxes: InboxWorkers) {
+    this.#inboxes = inboxes
+  }
 
   /** @throws {ConfigurationError} when the options lack a URL or a key, or hold a wrong value */
   prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log'], shorthand: boolean): ServedRoute {
@@ -73,16 +114,23 @@ class WebhookRoutes {
       // Never the key itself: logs are read by more people than keys should be.
       log.warn(`fastify-magnetis-webhooks: ${where}: the signature key has leading or trailing white space; the vendor signs with the key as shown in its interface`)
     }
+    const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+    const route: WebhookRoute = {
+      options,
+      maxDepth,
+      // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
+      warnUnhandled: shorthand,
+      unhandledWarned: new Set(),
+      validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
+      inferTestResource: options.inferTestResource ?? inferTestResource
+    }
+    const worker = options.inbox === undefined ? undefined : this.#inboxes.for(options.inbox)
+    if (worker !== undefined) route.intake = createIntake(worker, maxDepth)
     const served: ServedRoute = {
       capture: captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined }),
-      verify: receiveWebhook({
-        options,
-        maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-        // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
-        warnUnhandled: shorthand,
-        validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
-        inferTestResource: options.inferTestResource ?? inferTestResource
-      })
+      verify: receiveWebhook(route),
+      route,
+      worker
     }
     this.#prepared.set(magnetis, served)
     return served
@@ -90,14 +138,19 @@ class WebhookRoutes {
 
   /** The prepared route of a request, prepared now for a route declared before the plugin was registered. */
   forRequest (request: FastifyRequest, magnetis: WebhookRouteOptions): ServedRoute {
-    return this.#prepared.get(magnetis) ??
-      this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log, isShorthand(request.routeOptions.config))
+    const known = this.#prepared.get(magnetis)
+    if (known !== undefined) return known
+    const served = this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log, isShorthand(request.routeOptions.config))
+    // A route declared before the plugin: its worker learns of it now (docs/readme/inbox.md).
+    served.worker?.addRoute(`${request.method} ${request.routeOptions.url}`, served.route)
+    return served
   }
 }
 
 /** Adds the decoration and the hooks to the scope the plugin is registered in (once per scope chain). */
 function installWebhookHooks (fastify: FastifyInstance): void {
-  const routes = new WebhookRoutes()
+  const inboxes = new InboxWorkers(fastify)
+  const routes = new WebhookRoutes(inboxes)
   const problems: Error[] = []
   const parserChecks: Array<{ scope: FastifyInstance, where: string }> = []
 
@@ -107,19 +160,22 @@ function installWebhookHooks (fastify: FastifyInstance): void {
     const magnetis = routeOptions.config?.magnetis
     if (magnetis === undefined) return
     const where = `route ${String(routeOptions.method)} ${routeOptions.url}`
+    let served: ServedRoute
     try {
-      routes.prepare(magnetis, where, this.log, isShorthand(routeOptions.config))
+      served = routes.prepare(magnetis, where, this.log, isShorthand(routeOptions.config))
     } catch (error) {
       // Reported by ready() (onReady below), wherever the route was declared.
       problems.push(error as Error)
       return
     }
+    for (const method of [routeOptions.method].flat()) served.worker?.addRoute(`${method} ${routeOptions.url}`, served.route)
     if (magnetis.bodyLimit !== undefined) routeOptions.bodyLimit = magnetis.bodyLimit
     if (!isShorthand(routeOptions.config)) parserChecks.push({ scope: this, where })
   })
 
   fastify.addHook('onReady', async function reportWebhookRoutes () {
     if (problems.length > 0) throw problems[0]
+    await inboxes.start()
     for (const { scope, where } of parserChecks) {
       const missing = [FORM_MEDIA_TYPE, JSON_MEDIA_TYPE].filter((mediaType) => !scope.hasContentTypeParser(mediaType))
       if (missing.length > 0) {
@@ -127,6 +183,11 @@ function installWebhookHooks (fastify: FastifyInstance): void {
           'before they can be verified: register @fastify/formbody (forms) in that scope, or use the plugin\'s `path` option, which needs no parser')
       }
     }
+  })
+
+  // After the server stopped taking requests, so that every one in flight has stored its row.
+  fastify.addHook('onClose', async function stopInboxWorkers () {
+    await inboxes.stop()
   })
 
   // Callback hooks: on the app's other routes they cost one property lookup, no promise.
@@ -146,14 +207,18 @@ function installWebhookHooks (fastify: FastifyInstance): void {
     served.capture(request, reply, payload).then((replay) => done(null, replay), done)
   })
 
-  fastify.addHook('preHandler', function verifyWebhook (request, _reply, done: HookHandlerDoneFunction) {
+  fastify.addHook('preHandler', function verifyWebhook (request, reply, done: HookHandlerDoneFunction) {
     const magnetis = request.routeOptions.config.magnetis
     if (magnetis === undefined) {
       done()
       return
     }
     // preParsing prepared it (or failed, and this hook does not run).
-    routes.forRequest(request, magnetis).verify(request).then(() => done(), done)
+    routes.forRequest(request, magnetis).verify(request).then((receipt) => {
+      // With an inbox the plugin answers, once the row is committed; the route's handler does not run.
+      if (receipt === undefined) done()
+      else reply.send(receipt)
+    }, done)
   })
 }
 

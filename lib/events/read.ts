@@ -32,14 +32,7 @@ export type ReadEventResult =
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
   if (encoding === 'json') dropForbiddenKeys(payload)
-  const name = payload.event
-  if (typeof name !== 'string' || name === '') {
-    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
-  }
-  const data = payload.data ?? {}
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new MalformedBodyError(`the "data" of the "${name}" event must be an object`)
-  }
+  const { name, data } = readEnvelope(payload)
   const resource = name === 'test'
     ? reader.inferTestResource(data as Record<string, unknown>)
     : resourceOfEvent(name)
@@ -55,6 +48,22 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
   }
   payload.data = prepared.data
   return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+}
+
+/**
+ * The envelope of a decoded body: its event name and `data` (`{}` when absent).
+ * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string, or `data` is not an object
+ */
+export function readEnvelope (payload: Record<string, unknown>): { name: string, data: Record<string, unknown> } {
+  const name = payload.event
+  if (typeof name !== 'string' || name === '') {
+    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
+  }
+  const data = payload.data ?? {}
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new MalformedBodyError(`the "data" of the "${name}" event must be an object`)
+  }
+  return { name, data: data as Record<string, unknown> }
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { ConfigurationError, InboxUnavailableError } from '../errors.js'
 import { loadPeer } from './peer.js'
+import { resolveSettings } from './settings.js'
 import {
   dedupeKey, FINAL_STATUSES, type ClaimRequest, type InboxDelivery, type InboxError, type InboxRow, type InboxSettings,
   type InboxStatus, type InboxStore, type InsertResult, type ListFilter, type PruneRequest, type ReplaySelection
@@ -97,6 +98,7 @@ class PostgresInbox implements InboxStore {
   constructor (options: PostgresInboxOptions) {
     const { connectionString: _c, maxConnections: _m, connectionTimeout: _t, pool: _p, ...settings } = options as unknown as Record<string, unknown>
     this.settings = settings as InboxSettings
+    resolveSettings(this.settings, 'postgresInbox')
     this.#options = options
   }
 

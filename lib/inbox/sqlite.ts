@@ -9,6 +9,7 @@ import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { ConfigurationError } from '../errors.js'
 import { loadPeer } from './peer.js'
+import { resolveSettings } from './settings.js'
 import {
   dedupeKey, FINAL_STATUSES, type ClaimRequest, type InboxDelivery, type InboxError, type InboxRow, type InboxSettings,
   type InboxStatus, type InboxStore, type InsertResult, type ListFilter, type PruneRequest, type ReplaySelection
@@ -104,6 +105,7 @@ export function sqliteInbox (options: SqliteInboxOptions): InboxStore {
   if (givenFile === ':memory:' || givenFile.startsWith('file:')) {
     throw new ConfigurationError(`sqliteInbox needs a file path: ${JSON.stringify(givenFile)} is not a durable file, and events kept there would be lost with the process`)
   }
+  resolveSettings(settings, 'sqliteInbox')
   return new SqliteInbox(resolve(givenFile), busyTimeout, settings)
 }
 
