@@ -36,7 +36,7 @@ t.test('the 200 comes once the row is committed: raw bytes, headers, route and e
   t.equal(seen.length, 1)
   const [{ event, request, context }] = seen as [typeof seen[0]]
   t.equal(event.name, 'call:completed')
-  t.equal(event.data.duration, 43, 'form text converted by the schema, as without an inbox')
+  t.equal((event.data as { duration?: unknown }).duration, 43, 'form text converted by the schema, as without an inbox')
   t.match(context, { deliveryId: answer.body.delivery, attempt: 1, lastAttempt: false, params: {} })
   t.equal(context.receivedAt.getTime(), stored?.receivedAt)
   t.type(context.log.info, 'function')

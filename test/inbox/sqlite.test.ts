@@ -28,7 +28,7 @@ t.test('the file is in WAL mode, so readers (the CLI) never block the app\'s wri
   t.teardown(() => store.close())
   const other = new Database(file)
   t.teardown(() => other.close())
-  t.same(other.prepare('PRAGMA journal_mode').get([])?.journal_mode, 'wal')
+  t.same((other.prepare('PRAGMA journal_mode').get([]) as { journal_mode?: string } | undefined)?.journal_mode, 'wal')
 })
 
 t.test('group commit: inserts of one turn share one transaction; when it fails, every one of them rejects and none is stored', async t => {
