@@ -35,13 +35,7 @@ export type ReadEventResult =
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
   if (encoding === 'json') dropForbiddenKeys(payload)
-  const name = payload.event
-  if (typeof name !== 'string' || name === '') {
-    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
-  }
-  // PHP's json_encode writes an empty map as []: `data: []` is `{}`.
-  readPhpArrays(WebhookEnvelope, payload, encoding === 'form')
-  const data = payload.data ?? {}
+  const { name, data } = readEnvelope(payload, encoding)
   const base = { name, payload, test: name === 'test' }
   if (typeof data !== 'object' || data === null) {
     const errors = [{ path: '', message: 'data must be an object' }]
@@ -61,6 +55,20 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
   }
   payload.data = prepared.data
   return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+}
+
+/**
+ * The envelope of a decoded body: its event name, and `data` (`{}` when absent; a PHP `[]` read as `{}`), not yet checked to be an object.
+ * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
+ */
+export function readEnvelope (payload: Record<string, unknown>, encoding: BodyEncoding): { name: string, data: unknown } {
+  const name = payload.event
+  if (typeof name !== 'string' || name === '') {
+    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
+  }
+  // PHP's json_encode writes an empty map as []: `data: []` is `{}`.
+  readPhpArrays(WebhookEnvelope, payload, encoding === 'form')
+  return { name, data: payload.data ?? {} }
 }
 
 /**
