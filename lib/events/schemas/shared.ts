@@ -9,8 +9,8 @@
  *   signed delivery loses it (the vendor documents no retries);
  * - each optional field is filled when absent: with `null` (its `default`),
  *   or with `[]` for the lists of the sample (`absentAs: []`, not a
- *   `default`: TypeBox's `Value.Default` merges a present object into an
- *   array default, `{"promo": "x"}` → `[]`). A form body cannot carry
+ *   `default`, which TypeBox's `Value.Default` would merge a present object
+ *   into: `{"promo": "x"}` → `[]`; see `shapeBySchema`). A form body cannot carry
  *   `null`, `[]` or `{}` (they send no pair), so a form and a JSON delivery
  *   of one event reach handlers deep-equal;
  * - a field the sample shows as `[]` is a PHP array: a list or an object
