@@ -182,8 +182,13 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
     }
     return value
   }
-  if (kind !== 'Object') return value
   const object = value as Record<string, unknown>
+  if (kind === 'Record') {
+    const items = Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema
+    for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
+    return object
+  }
+  if (kind !== 'Object') return value
   for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
     if (Object.hasOwn(object, key)) {
       object[key] = shapeBySchema(property, object[key], holes)

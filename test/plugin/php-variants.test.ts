@@ -153,6 +153,22 @@ t.test('PHP arrays: any [] where an object is expected is read as {}; a list and
   }))
 })
 
+t.test('PHP arrays: a list of the sample that comes as a map (array_filter\'s gaps, or keyed UTM parameters) is kept as a map, items filled', async t => {
+  const payload = variant('call:completed', (data) => {
+    data.events = { 1: data.events[1], 3: data.events[3] }
+    data.visitor.utm = { source: { key: 'utm_source', value: 'googleads' }, medium: [] }
+  })
+  const { answer, event } = await send(t, deliver(payload, 'json'))
+  t.equal(answer.status, 200)
+  t.strictSame(event?.data, expectedData((data) => {
+    data.events = { 1: data.events[1], 3: data.events[3] }
+    data.visitor.utm = { source: { key: 'utm_source', value: 'googleads' }, medium: { key: null, value: null } }
+  }))
+  const form = await send(t, deliver(payload, 'form'))
+  t.equal(form.answer.status, 200)
+  t.strictSame((form.event?.data as Record<string, any>).events, [null, payload.data.events[1], null, payload.data.events[3]], 'a form has no maps of numbered keys: the gaps are null items')
+})
+
 t.test('unknown fields are kept and passed through, in JSON and forms, at every depth', async t => {
   const payload = variant('call:completed', (data) => {
     data.recording_url = 'https://example.com/r.mp3'
