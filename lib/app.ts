@@ -17,7 +17,10 @@ import { captureRawBody } from './body/capture.js'
 import { ConfigurationError } from './errors.js'
 import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type WebhookRouteOptions } from './options.js'
-import { receiveWebhook } from './receive.js'
+import { receiveWebhook, type InboxReceipt, type WebhookRoute } from './receive.js'
+import { createIntake } from './inbox/intake.js'
+import type { InboxStore } from './inbox/store.js'
+import { InboxWorker } from './inbox/worker.js'
 import { createResourceValidator, inferTestResource, type ResourceValidator } from './events/validate.js'
 
 /** Marks the shorthand route, whose scope reads any media type itself (shared by the CommonJS and ESM builds). */
@@ -35,17 +38,56 @@ function defaultValidator (): ResourceValidator {
   return builtInValidator
 }
 
-/** One webhook route made ready to serve: its two hooks. */
+/** One webhook route made ready to serve: its two hooks, and with an inbox the worker of its store. */
 export interface ServedRoute {
   /** names the route in messages */
   where: string
   capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
-  verify: (request: FastifyRequest) => Promise<void>
+  /** resolves to the reply body when an inbox stored the delivery, else `undefined` (the route's handler answers) */
+  verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
+  route: WebhookRoute
+  worker: InboxWorker | undefined
+}
+
+/** The inbox workers of one app: one per store, started at `ready()`, stopped at `close()`. */
+class InboxWorkers {
+  readonly #workers = new Map<InboxStore, InboxWorker>()
+  readonly #app: FastifyInstance
+  #started = false
+
+  constructor (app: FastifyInstance) {
+    this.#app = app
+  }
+
+  /** @throws {ConfigurationError} for bad settings on the store */
+  for (store: InboxStore): InboxWorker {
+    let worker = this.#workers.get(store)
+    if (worker === undefined) {
+      worker = new InboxWorker(store, this.#app)
+      this.#workers.set(store, worker)
+    }
+    return worker
+  }
+
+  async start (): Promise<void> {
+    this.#started = true
+    await Promise.all([...this.#workers.values()].map((worker) => worker.start()))
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#started) return
+    await Promise.all([...this.#workers.values()].map((worker) => worker.stop()))
+  }
 }
 
 /** The webhook routes of one app, prepared once per options object (a `config.magnetis` shared by two routes is prepared once). */
 export class WebhookRoutes {
   readonly #prepared = new WeakMap<object, ServedRoute>()
+  readonly #inboxes: InboxWorkers
+
+  constructor (inboxes: InboxWorkers) {
+    this.#inboxes = inboxes
+  }
 
   /** @throws {ConfigurationError} when the options lack a URL or a key, or hold a wrong value */
   prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log'], shorthand: boolean): ServedRoute {
@@ -56,17 +98,24 @@ export class WebhookRoutes {
       // Never the key itself: logs are read by more people than keys should be.
       log.warn(`fastify-magnetis-webhooks: ${where}: the signature key has leading or trailing white space; the vendor signs with the key as shown in its interface`)
     }
+    const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+    const route: WebhookRoute = {
+      options,
+      maxDepth,
+      // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
+      warnUnhandled: shorthand,
+      unhandledWarned: new Set(),
+      validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
+      inferTestResource: options.inferTestResource ?? inferTestResource
+    }
+    const worker = options.inbox === undefined ? undefined : this.#inboxes.for(options.inbox)
+    if (worker !== undefined) route.intake = createIntake(worker, maxDepth)
     const served: ServedRoute = {
       where,
       capture: captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined }),
-      verify: receiveWebhook({
-        options,
-        maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-        // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
-        warnUnhandled: shorthand,
-        validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
-        inferTestResource: options.inferTestResource ?? inferTestResource
-      })
+      verify: receiveWebhook(route),
+      route,
+      worker
     }
     this.#prepared.set(magnetis, served)
     return served
@@ -74,14 +123,19 @@ export class WebhookRoutes {
 
   /** The prepared route of a request, prepared now for a route that start-up did not see (the package loaded after the app was created). */
   forRequest (request: FastifyRequest, magnetis: WebhookRouteOptions): ServedRoute {
-    return this.#prepared.get(magnetis) ??
-      this.prepare(magnetis, routeName(request.routeOptions), request.log, isShorthand(request.routeOptions.config))
+    const known = this.#prepared.get(magnetis)
+    if (known !== undefined) return known
+    const served = this.prepare(magnetis, routeName(request.routeOptions), request.log, isShorthand(request.routeOptions.config))
+    // Its worker learns of the route now, to process its rows (docs/readme/inbox.md).
+    served.worker?.addRoute(`${request.method} ${String(request.routeOptions.url)}`, served.route)
+    return served
   }
 }
 
 /** What the package knows of one app (its root instance). */
 export interface AppState {
   readonly routes: WebhookRoutes
+  readonly inboxes: InboxWorkers
   /** the webhook routes seen when declared, with the scope each was declared in */
   readonly declared: Array<{ scope: FastifyInstance, where: string, shorthand: boolean }>
   readonly problems: Error[]
@@ -114,7 +168,8 @@ function routeName (routeOptions: { method: string | string[], url?: string | un
 export function appState (root: FastifyInstance, watchedFromCreation = false): AppState {
   const known = apps.get(root)
   if (known !== undefined) return known
-  const state: AppState = { routes: new WebhookRoutes(), declared: [], problems: [], served: false, watchedFromCreation, seen: new WeakSet() }
+  const inboxes = new InboxWorkers(root)
+  const state: AppState = { routes: new WebhookRoutes(inboxes), inboxes, declared: [], problems: [], served: false, watchedFromCreation, seen: new WeakSet() }
   apps.set(root, state)
   watchScope(root, state)
   root.addHook('onReady', async function checkWebhookRoutes () {
@@ -131,6 +186,11 @@ export function appState (root: FastifyInstance, watchedFromCreation = false): A
           'before they can be verified: register @fastify/formbody (forms) in that scope, or use the plugin\'s `path` option, which needs no parser')
       }
     }
+    await inboxes.start()
+  })
+  // After the server stopped taking requests, so that every one in flight has stored its row.
+  root.addHook('onClose', async function stopInboxWorkers () {
+    await inboxes.stop()
   })
   return state
 }
@@ -149,12 +209,14 @@ export function watchScope (scope: FastifyInstance, state: AppState): void {
     const where = routeName(routeOptions)
     const shorthand = isShorthand(routeOptions.config)
     state.declared.push({ scope: this, where, shorthand })
+    let served: ServedRoute
     try {
-      state.routes.prepare(magnetis, where, this.log, shorthand)
+      served = state.routes.prepare(magnetis, where, this.log, shorthand)
     } catch (error) {
       state.problems.push(error as Error)
       return
     }
+    for (const method of [routeOptions.method].flat()) served.worker?.addRoute(`${method} ${routeOptions.url}`, served.route)
     if (magnetis.bodyLimit !== undefined) routeOptions.bodyLimit = magnetis.bodyLimit
   })
 }

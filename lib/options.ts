@@ -10,6 +10,7 @@ import { ConfigurationError } from './errors.js'
 import { HANDLER_OPTIONS, type ResourceName } from './events/names.js'
 import type { Pair } from './signature/flatten.js'
 import type { SignatureKeys } from './signature/sign.js'
+import type { InboxStore } from './inbox/store.js'
 import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './events/types.js'
 
 /**
@@ -96,6 +97,15 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   inferTestResource?: (data: Record<string, unknown>) => ResourceName | undefined
   /** How deep a body may nest (JSON objects, form brackets); deeper is 400. Default 32. */
   maxDepth?: number
+  /**
+   * Store each verified delivery before replying 200, and run the handlers
+   * from the store, with retries (`sqliteInbox({ file })`,
+   * `postgresInbox({ connectionString })`; docs/readme/inbox.md). The
+   * plugin then replies itself (the route's own handler does not run);
+   * 503 when the row cannot be committed. Default: none, the handlers run
+   * in the request.
+   */
+  inbox?: InboxStore
 }
 
 /**
@@ -108,7 +118,7 @@ export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) |
 /** Every option of a webhook route (`path` is the plugin's own, checked apart). */
 const ROUTE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'url', 'key', 'bodyLimit', 'webhooks', ...Object.keys(HANDLER_OPTIONS), 'onAny', 'onError',
-  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth'
+  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth', 'inbox'
 ])
 
 /** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to; for any route's request type. */
@@ -139,6 +149,9 @@ export function checkRouteOptions (options: WebhookRouteOptions, where: string):
   }
   if (options.maxDepth !== undefined && !(Number.isSafeInteger(options.maxDepth) && options.maxDepth > 0)) {
     throw new ConfigurationError(`${where}: "maxDepth" must be a positive whole number`)
+  }
+  if (options.inbox !== undefined && !isInboxStore(options.inbox)) {
+    throw new ConfigurationError(`${where}: "inbox" must be an inbox store such as sqliteInbox({ file: 'var/magnetis-inbox.db' }) or postgresInbox({ connectionString })`)
   }
   if (options.webhooks !== undefined && !(options.webhooks instanceof MagnetisWebhooks)) {
     throw new ConfigurationError(`${where}: "webhooks" must be a MagnetisWebhooks instance`)
@@ -183,6 +196,12 @@ function checkKey (key: unknown, where: string): void {
     throw new ConfigurationError(`${where}: "key" is missing or empty: set it to the webhook's signature key ` +
       '(Magnétis: API & Connectors > Webhooks > your webhook), e.g. from process.env.MAGNETIS_KEY; a blank one is refused too. Requests are never accepted unverified.')
   }
+}
+
+const STORE_METHODS = ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune'] as const
+
+function isInboxStore (value: unknown): value is InboxStore {
+  return value !== null && typeof value === 'object' && STORE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
 }
 
 /** True when a key has leading or trailing white space, the commonest copy-paste mistake. */

@@ -62,7 +62,7 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
     }, done)
   })
 
-  root.addHook('preHandler', function verifyWebhook (request, _reply, done: HookHandlerDoneFunction) {
+  root.addHook('preHandler', function verifyWebhook (request, reply, done: HookHandlerDoneFunction) {
     const magnetis = request.routeOptions.config.magnetis
     if (magnetis === undefined) {
       done()
@@ -70,7 +70,11 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
     }
     stopWatchingRawReaders(request)
     // preParsing prepared it (or failed, and this hook does not run).
-    routes.forRequest(request, magnetis).verify(request).then(() => done(), done)
+    routes.forRequest(request, magnetis).verify(request).then((receipt) => {
+      // With an inbox the plugin answers, once the row is committed; the route's handler does not run.
+      if (receipt === undefined) done()
+      else reply.send(receipt)
+    }, done)
   })
 }
 

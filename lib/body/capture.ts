@@ -1,9 +1,4 @@
-/**
- * Captures the raw body of webhook routes in a preParsing hook. The
- * signature covers the bytes as sent, so they are kept before any parser
- * touches them; the route's own parsers then read a replay of the same
- * bytes, which leaves the app's JSON and form parsing as it was.
- */
+// preParsing: keeps the bytes the signature covers, then hands the route's own parsers a replay of them.
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bodyEncodingOf, unsupportedMediaType } from './media-types.js'
@@ -22,22 +17,13 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the capturing hook. */
+/** `bodyLimit` in bytes (`undefined`: the route's); `anyMediaType` when a `pairsFromBody` option reads the body. */
 export interface CaptureOptions {
-  /** bytes; `undefined` means the route's (Fastify's) body limit */
   bodyLimit: number | undefined
-  /** when the user reads pairs themselves, any media type may be meant for them */
   anyMediaType: boolean
 }
 
-/**
- * A preParsing hook that refuses, before reading a byte of the body, what can
- * never verify (415: media type, content encoding; 401: no signature; 413:
- * declared too large), then reads the body up to the limit (413 past it).
- * A refusal replies with `Connection: close`, as Fastify does for its own
- * body errors: the rest of the body is unread, and reading it only to drop
- * it would let a client keep the server busy for as long as it sends.
- */
+/** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (413); refusals close the connection. */
 export function captureRawBody (options: CaptureOptions) {
   return async function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> {
     try {
@@ -102,21 +88,20 @@ async function capture (request: FastifyRequest, payload: Readable, { bodyLimit,
 }
 
 /**
- * Reads a stream whole, up to `limit` bytes. Past the limit it stops
- * listening without destroying the stream: destroying the request would
- * close the socket before the 413 reply could be written.
+ * Reads a stream whole, up to `limit` bytes.
+ * @throws {BodyTooLargeError} (413) past the limit, without destroying the stream, so the reply can still be written
  */
-function readStream (stream: Readable, limit: number): Promise<Buffer> {
+export function readStream (stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let received = 0
     const onData = (data: Buffer | string): void => {
-      // An earlier preParsing hook may hand on a stream of text; the limit and the signature are about bytes.
+      // An earlier preParsing hook may hand on text; the limit and the signature are about bytes.
       const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
       received += chunk.length
       if (received > limit) {
         finish()
-        // Keep the stream flowing: what arrives before the socket closes (Connection: close) is dropped, not buffered.
+        // What still arrives is dropped, not buffered.
         stream.resume()
         reject(new BodyTooLargeError(limit))
         return
