@@ -33,7 +33,8 @@ for await (const line of createInterface({ input: tap.stdout })) {
   if (top !== null) {
     if (top[1] === undefined) files.passed++
     else {
-      files.failed.push(top[2])
+      // A file that timed out is named on a later "expired:" line.
+      files.failed.push(top[2] === 'timeout!' ? 'a file that timed out' : top[2])
       // A failing file: its subtest headers, failing asserts and their diagnostics; passing asserts are dropped.
       for (const kept of block) if (!/^\s+ok \d+ /.test(kept)) console.log(kept)
       console.log(line)
