@@ -1,10 +1,17 @@
 // `npm test` after the build: tap (coverage of lib/ enforced at 100 %) and tsd side by side, a short
 // report that shows failures in full and passes as counts, and "N passed, N failed" as its last line.
-// Extra arguments go to tap, e.g. `node scripts/test.mjs test/cli/*.test.ts --disable-coverage`.
+// Extra arguments go to tap, e.g. `node scripts/run-tests.mjs test/cli/ --disable-coverage`. Never name it test.mjs:
+// tap's default include takes any file so named for a test, and would run it inside itself.
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+
+// Run by tap as if it were a test file: stop here rather than start tap inside tap.
+if (process.env.TAP_CHILD_ID !== undefined) {
+  console.log('1..0 # SKIP scripts/run-tests.mjs runs the tests; it is not one')
+  process.exit(0)
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
