@@ -90,3 +90,26 @@ export class ConfigurationError extends MagnetisWebhookError {
     super(500, 'FST_MAGNETIS_CONFIGURATION', message)
   }
 }
+
+/**
+ * 503: the inbox could not store a verified delivery (the database is
+ * unreachable, full or locked), so it was not acknowledged: the sender may
+ * retry. Also thrown by `ready()` when a store cannot be opened.
+ */
+export class InboxUnavailableError extends MagnetisWebhookError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(503, 'FST_MAGNETIS_INBOX_UNAVAILABLE', message, options)
+  }
+}
+
+/**
+ * Given to `onError` (and kept on the row, which becomes `dead`) when every
+ * allowed attempt of an inbox delivery was started but ended without a
+ * result: the process stopped, or the handlers outran the lease, each time.
+ */
+export class InboxLeaseExpiredError extends MagnetisWebhookError {
+  constructor (maxAttempts: number) {
+    super(500, 'FST_MAGNETIS_INBOX_LEASE_EXPIRED', `all ${maxAttempts} attempts of this delivery were started, and the last ended without a result ` +
+      '(the process stopped or the lease ran out); it is dead until replayed')
+  }
+}

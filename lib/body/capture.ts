@@ -2,15 +2,18 @@
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bodyEncodingOf, unsupportedMediaType } from './media-types.js'
-import { BodyTooLargeError, MissingSignatureError, UnsupportedMediaTypeError } from '../errors.js'
+import { BodyTooLargeError, ConfigurationError, MissingSignatureError, UnsupportedMediaTypeError } from '../errors.js'
 import { SIGNATURE_HEADER } from '../signature/sign.js'
 
 /** Where the raw body waits between preParsing and the verifying preHandler. */
 export const kRawBody = Symbol('fastify-magnetis-webhooks.rawBody')
+/** Stops watching `request.raw` for readers that would wait for bytes already read. */
+const kStopWatch = Symbol('fastify-magnetis-webhooks.stopWatch')
 
 declare module 'fastify' {
   interface FastifyRequest {
     [kRawBody]?: Buffer | undefined
+    [kStopWatch]?: (() => void) | undefined
   }
 }
 
@@ -30,6 +33,35 @@ export function captureRawBody (options: CaptureOptions) {
       throw error
     }
   }
+}
+
+/**
+ * Once the capture has read `request.raw`, and until the verifying preHandler runs, a reader of `request.raw` (such as a
+ * content-type parser of the route's scope that ignores its `payload`) would
+ * wait forever for bytes the capture already read: the request gets a 500
+ * naming the fix instead of hanging without a word.
+ */
+export function watchLateReaders (request: FastifyRequest, reply: FastifyReply, where: string): void {
+  const raw = request.raw
+  const onNewListener = (event: string | symbol): void => {
+    if (event !== 'data' && event !== 'end' && event !== 'readable') return
+    stop()
+    const error = new ConfigurationError(`fastify-magnetis-webhooks: ${where}: something in this route's scope, most likely a content-type parser, reads request.raw, ` +
+      'which the plugin already read to check the signature, so it would wait forever: make that parser read its `payload` argument (the same bytes, replayed), ' +
+      'or declare the webhook route in a scope without that parser, or use the plugin\'s `path` option')
+    request.log.error(error.message)
+    // At once: a reader that gives up on an ended stream would otherwise answer first, with a misleading error.
+    if (!reply.sent) reply.send(error)
+  }
+  const stop = (): void => { raw.removeListener('newListener', onNewListener) }
+  raw.on('newListener', onNewListener)
+  request[kStopWatch] = stop
+}
+
+/** Ends the watch of `watchLateReaders`: from the preHandler on, request.raw is the app's business. */
+export function stopWatchingRawReaders (request: FastifyRequest): void {
+  request[kStopWatch]?.()
+  request[kStopWatch] = undefined
 }
 
 async function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Readable> {

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import { readStream } from '../body/capture.js'
 import { SIGNATURE_HEADER } from '../signature/sign.js'
 import { EXIT, parseCommand, printJson, signatureKey, UsageError, type CliIo } from './common.js'
-import { findCulprits, READINGS, type Verdict } from './verify.js'
+import { findCulprits, READINGS, type Verdict } from '../diagnosis/culprits.js'
 
 export const HELP = `Usage: magnetis-webhooks listen [options]
 

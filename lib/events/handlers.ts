@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify'
 import { HandlerError } from '../errors.js'
 import type { EventName } from './names.js'
-import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookErrorHandler, WebhookHandler } from './types.js'
+import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookContext, WebhookErrorHandler, WebhookHandler } from './types.js'
 
 interface Registry {
   readonly handlers: ReadonlyMap<string, ReadonlyArray<WebhookHandler<any>>>
@@ -54,13 +54,13 @@ export class MagnetisWebhooks {
   }
 
   /** Runs this set's handlers for `event` (see `dispatchEvent`). @throws {HandlerError} (500) after `onError` ran */
-  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
-    await dispatchEvent([this], event, request, alsoAs)
+  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent, context?: WebhookContext): Promise<void> {
+    await dispatchEvent([this], event, request, alsoAs, context)
   }
 
   /** Calls every `onError` handler; their own failures are logged at error level and swallowed. */
-  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
-    await reportError([this], error, event, request)
+  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest, context?: WebhookContext): Promise<void> {
+    await reportError([this], error, event, request, context)
   }
 }
 
@@ -75,42 +75,49 @@ export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): 
 }
 
 /** Runs `event.name`'s handlers, then `alsoAs.name`'s with `alsoAs`, then `onAny`, each phase across all `sets`. @throws {HandlerError} (500) */
-export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
+export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent,
+  context: WebhookContext = requestContext(request)): Promise<void> {
   const errors: unknown[] = []
   for (const set of sets) {
-    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, errors)
+    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, context, errors)
   }
   if (alsoAs !== undefined) {
     for (const set of sets) {
-      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, errors)
+      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, context, errors)
     }
   }
   for (const set of sets) {
-    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, errors)
+    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, context, errors)
   }
   if (errors.length > 0) {
     const error = new HandlerError(event.name, errors)
-    await reportError(sets, error, event, request)
+    await reportError(sets, error, event, request, context)
     throw error
   }
 }
 
 /** Calls every `onError` handler of `sets`, in order; their own failures are logged at error level and swallowed. */
-export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
+export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest,
+  context: WebhookContext = requestContext(request)): Promise<void> {
   for (const set of sets) {
     for (const handler of registryOf(set).errorHandlers) {
       try {
-        await handler(error, event, request)
+        await handler(error, event, request, context)
       } catch (handlerError) {
-        request.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
+        context.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
       }
     }
   }
 }
 
-async function runHandler (handler: (event: any, request: FastifyRequest) => unknown, event: AnyWebhookEvent, request: FastifyRequest, errors: unknown[]): Promise<void> {
+/** The context of a delivery handled in the request: no inbox row, one attempt, received now. */
+export function requestContext (request: FastifyRequest): WebhookContext {
+  return { deliveryId: undefined, attempt: 1, lastAttempt: true, receivedAt: new Date(), params: request.params as Record<string, string>, log: request.log }
+}
+
+async function runHandler (handler: WebhookHandler<any>, event: AnyWebhookEvent, request: FastifyRequest, context: WebhookContext, errors: unknown[]): Promise<void> {
   try {
-    await handler(event, request)
+    await handler(event, request, context)
   } catch (error) {
     errors.push(error)
   }
