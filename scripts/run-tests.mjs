@@ -30,9 +30,11 @@ const files = { passed: 0, failed: [] }
 const totals = { pass: 0, fail: 0, skip: 0, todo: 0 }
 let block = []
 let ended = false
+let coverageReported = false
 for await (const line of createInterface({ input: tap.stdout })) {
   if (ended) {
     // After the totals: the coverage summary (and table, when lines are missed), or an error.
+    if (/^(Statements|# No coverage)/.test(line)) coverageReported = true
     if (!/^# time=/.test(line)) console.log(line)
     continue
   }
@@ -53,6 +55,7 @@ for await (const line of createInterface({ input: tap.stdout })) {
     for (const key of Object.keys(totals)) totals[key] = Number(new RegExp(`\\b${key}: (\\d+)`).exec(line)?.[1] ?? 0)
     ended = true
   } else if (!/^(TAP version|1\.\.|# time=|$)/.test(line)) {
+    if (/^(Statements|# No coverage)/.test(line)) coverageReported = true
     // Anything else tap says: the coverage summary or table, a bail out, an error.
     console.log(line)
   }
@@ -66,6 +69,7 @@ if (tsdCode !== 0) console.log(tsdOutput.trimEnd())
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.log(`test files: ${files.passed} passed, ${files.failed.length} failed${files.failed.length === 0 ? '' : ` (${files.failed.join(', ')})`}; ${seconds} s`)
 console.log(`types (tsd): ${tsdCode === 0 ? 'passed' : 'FAILED'}`)
+if (!coverageReported) console.log('coverage: tap printed no summary for this run')
 // tap exits non-zero for a failed assert, and also for coverage under 100 %: that counts as a failure too.
 const coverageFailed = tapCode !== 0 && totals.fail === 0 && files.failed.length === 0
 if (coverageFailed) console.log('tap failed without a failed assert: coverage of lib/ is under 100 % (table above), or tap itself failed')
