@@ -1,6 +1,7 @@
 // What the commands share: output, option parsing, the signature key, payloads. `CliIo` lets tests run them in-process.
 import { readFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { BodyEncoding } from '../body/media-types.js'
 import { EVENT_NAMES, EVENT_RESOURCES, RESOURCE_NAMES, type ResourceName } from '../events/names.js'
 import { samplePayload } from '../events/samples.js'
 import { signedRequest, type SignedRequest } from '../signature/signed-request.js'
@@ -76,11 +77,8 @@ export function signatureKey (option: string | undefined, io: CliIo): string {
   return key
 }
 
-/** How a payload travels: a form body or a JSON body. */
-export type BodyAs = 'form' | 'json'
-
 /** `--as`: `json` unless `form` is asked for. @throws {UsageError} for another value */
-export function bodyAs (option: string | undefined): BodyAs {
+export function bodyAs (option: string | undefined): BodyEncoding {
   if (option === undefined || option === 'json') return 'json'
   if (option === 'form') return 'form'
   throw new UsageError(`--as must be "form" or "json", not ${JSON.stringify(option)}`)
@@ -150,7 +148,7 @@ async function readJsonObject (file: string): Promise<Record<string, unknown>> {
 }
 
 /** `signedRequest`, whose form and JSON bodies carry the same pairs. @throws {UsageError} for a payload nested too deep for any endpoint */
-export function signBody (key: string, url: string, payload: Record<string, unknown>, as: BodyAs): SignedRequest {
+export function signBody (key: string, url: string, payload: Record<string, unknown>, as: BodyEncoding): SignedRequest {
   try {
     return signedRequest(key, url, payload, as)
   } catch (error) {

@@ -2,6 +2,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
+import type { BodyEncoding } from '../body/media-types.js'
 import { EXIT, parseCommand, printJson, type CliIo } from './common.js'
 
 /** How many attempts are kept, as in the vendor's panel. */
@@ -13,7 +14,7 @@ export interface HistoryEntry {
   endpoint: string
   event: string
   resource?: string | undefined
-  as: 'form' | 'json'
+  as: BodyEncoding
   status: number | null
   durationMs: number
   error?: string | undefined

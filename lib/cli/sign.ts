@@ -1,5 +1,5 @@
 // `sign`: the X-CALLTRACKING-SIGNATURE of a payload ("Generating a Signature"), for requests of your own or to compare.
-import { signatureBaseString } from '../signature/sign.js'
+import { SIGNATURE_HEADER, signatureBaseString } from '../signature/sign.js'
 import { bodyAs, choosePayload, EXIT, PAYLOAD_OPTIONS, parseCommand, printJson, signatureKey, signBody, UsageError, type CliIo } from './common.js'
 
 export const HELP = `Usage: magnetis-webhooks sign --url URL [--data FILE] [options]
@@ -34,7 +34,7 @@ export async function sign (args: string[], io: CliIo): Promise<number> {
   const as = bodyAs(values.as)
   const chosen = await choosePayload(values)
   const request = signBody(key, url, chosen.payload, as)
-  const signature = request.headers['x-calltracking-signature']
+  const signature = request.headers[SIGNATURE_HEADER]
   const base = values['show-base'] === true ? signatureBaseString(url, chosen.payload) : undefined
 
   if (values.json === true) {

@@ -1,11 +1,11 @@
 // Signed requests as the vendor sends them, for tests, the demo and the CLI: the mirror of what the plugin verifies.
-import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, type BodyEncoding } from '../body/media-types.js'
+import { MEDIA_TYPES, type BodyEncoding } from '../body/media-types.js'
 import { flattenPayload } from './flatten.js'
-import { sign } from './sign.js'
+import { sign, SIGNATURE_HEADER } from './sign.js'
 
 /** A request ready to send: headers (media type and `x-calltracking-signature`) and the body text (UTF-8). */
 export interface SignedRequest {
-  headers: { 'content-type': string, 'x-calltracking-signature': string }
+  headers: { 'content-type': string, [SIGNATURE_HEADER]: string }
   body: string
 }
 
@@ -15,14 +15,6 @@ export interface SignedRequest {
  */
 export function signedRequest (key: string, url: string, payload: Record<string, unknown>, as: BodyEncoding = 'json'): SignedRequest {
   const signature = sign(key, url, payload)
-  if (as === 'form') {
-    return {
-      headers: { 'content-type': FORM_MEDIA_TYPE, 'x-calltracking-signature': signature },
-      body: new URLSearchParams(flattenPayload(payload) as Array<[string, string]>).toString()
-    }
-  }
-  return {
-    headers: { 'content-type': JSON_MEDIA_TYPE, 'x-calltracking-signature': signature },
-    body: JSON.stringify(payload)
-  }
+  const body = as === 'form' ? new URLSearchParams(flattenPayload(payload) as Array<[string, string]>).toString() : JSON.stringify(payload)
+  return { headers: { 'content-type': MEDIA_TYPES[as], [SIGNATURE_HEADER]: signature }, body }
 }

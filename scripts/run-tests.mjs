@@ -1,10 +1,17 @@
 // `npm test` after the build: tap (coverage of lib/ enforced at 100 %) and tsd side by side, a short
 // report that shows failures in full and passes as counts, and "N passed, N failed" as its last line.
-// Extra arguments go to tap, e.g. `node scripts/test.mjs test/cli/*.test.ts --disable-coverage`.
+// Extra arguments go to tap, e.g. `node scripts/run-tests.mjs test/cli/ --disable-coverage`. Never name it test.mjs:
+// tap's default include takes any file so named for a test, and would run it inside itself.
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+
+// Run by tap as if it were a test file: stop here rather than start tap inside tap.
+if (process.env.TAP_CHILD_ID !== undefined) {
+  console.log('1..0 # SKIP scripts/run-tests.mjs runs the tests; it is not one')
+  process.exit(0)
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -23,9 +30,11 @@ const files = { passed: 0, failed: [] }
 const totals = { pass: 0, fail: 0, skip: 0, todo: 0 }
 let block = []
 let ended = false
+let coverageReported = false
 for await (const line of createInterface({ input: tap.stdout })) {
   if (ended) {
     // After the totals: the coverage summary (and table, when lines are missed), or an error.
+    if (/^(Statements|# No coverage)/.test(line)) coverageReported = true
     if (!/^# time=/.test(line)) console.log(line)
     continue
   }
@@ -33,7 +42,8 @@ for await (const line of createInterface({ input: tap.stdout })) {
   if (top !== null) {
     if (top[1] === undefined) files.passed++
     else {
-      files.failed.push(top[2])
+      // A file that timed out is named on a later "expired:" line.
+      files.failed.push(top[2] === 'timeout!' ? 'a file that timed out' : top[2])
       // A failing file: its subtest headers, failing asserts and their diagnostics; passing asserts are dropped.
       for (const kept of block) if (!/^\s+ok \d+ /.test(kept)) console.log(kept)
       console.log(line)
@@ -45,6 +55,7 @@ for await (const line of createInterface({ input: tap.stdout })) {
     for (const key of Object.keys(totals)) totals[key] = Number(new RegExp(`\\b${key}: (\\d+)`).exec(line)?.[1] ?? 0)
     ended = true
   } else if (!/^(TAP version|1\.\.|# time=|$)/.test(line)) {
+    if (/^(Statements|# No coverage)/.test(line)) coverageReported = true
     // Anything else tap says: the coverage summary or table, a bail out, an error.
     console.log(line)
   }
@@ -58,6 +69,7 @@ if (tsdCode !== 0) console.log(tsdOutput.trimEnd())
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.log(`test files: ${files.passed} passed, ${files.failed.length} failed${files.failed.length === 0 ? '' : ` (${files.failed.join(', ')})`}; ${seconds} s`)
 console.log(`types (tsd): ${tsdCode === 0 ? 'passed' : 'FAILED'}`)
+if (!coverageReported) console.log('coverage: tap printed no summary for this run')
 // tap exits non-zero for a failed assert, and also for coverage under 100 %: that counts as a failure too.
 const coverageFailed = tapCode !== 0 && totals.fail === 0 && files.failed.length === 0
 if (coverageFailed) console.log('tap failed without a failed assert: coverage of lib/ is under 100 % (table above), or tap itself failed')
