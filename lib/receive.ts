@@ -9,7 +9,8 @@ import { bodyEncodingOf } from './body/media-types.js'
 import { parseJsonObject, readBody, type ReadBody } from './body/read.js'
 import { unflattenPairs } from './signature/unflatten.js'
 import { dispatchEvent, handlerCount, reportError } from './events/handlers.js'
-import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
+import { NoSignatureKeyError } from './errors.js'
+import { DEFAULT_DIAGNOSES_PER_MINUTE, DiagnosisBudget, diagnoseSignatureFailure } from './diagnosis/signature-failure.js'
 import { readEvent, type EventReader } from './events/read.js'
 import type { CheckedRouteOptions } from './options.js'
 import { kRawBody } from './body/capture.js'
@@ -35,6 +36,7 @@ export function receiveWebhook (route: WebhookRoute) {
   const { options } = route
   const sets = options.handlerSets
   const unhandledWarned = new Set<string>()
+  const diagnoses = new DiagnosisBudget(options.diagnosisPerMinute ?? DEFAULT_DIAGNOSES_PER_MINUTE)
 
   return async function verifyMagnetisWebhook (request: FastifyRequest): Promise<void> {
     // Set by the capture hook, which runs before this one on every webhook route (or fails the request).
@@ -55,7 +57,8 @@ export function receiveWebhook (route: WebhookRoute) {
     // A JSON body whose integer literals may stand for PHP floats is also read so (docs/signature-rule.md, "Numbers").
     if (!verifySignature({ key, url, payload: body.pairs, signature }) &&
       !(body.alternatives ?? []).some((pairs) => verifySignature({ key, url, payload: pairs, signature }))) {
-      throw new InvalidSignatureError()
+      const input = { url, receivedUrl: `${request.protocol}://${request.host}${request.url}`, signature: String(signature), contentType, rawBody, key }
+      throw diagnoseSignatureFailure(request, input, diagnoses)
     }
 
     const payload = body.json ?? unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
