@@ -123,6 +123,6 @@ t.test('diagnosisPerMinute must be a whole number, 0 or more', async t => {
   for (const value of [-1, 1.5, '10', Number.NaN]) {
     const server = Fastify()
     await server.register(magnetisWebhooks, { path: '/h', url: URL_TYPED, key: KEY, diagnosisPerMinute: value as number })
-    await t.rejects(server.ready(), { code: 'FST_MAGNETIS_CONFIGURATION', message: /"diagnosisPerMinute" must be a whole number, 0 or more/ }, String(value))
+    await t.rejects(async () => { await server.ready() }, { code: 'FST_MAGNETIS_CONFIGURATION', message: /"diagnosisPerMinute" must be a whole number, 0 or more/ }, String(value))
   }
 })
