@@ -42,7 +42,8 @@ function withFloats (pairs: Pair[], choices: FloatChoice[], mask: number): Pair[
 
 /** The body parsed with each number kept as its `NumberLiteral` (lossless-json); the last of repeated keys wins. */
 export function parseWithLiterals (text: string): Record<string, unknown> {
-  return parse(text, null, {
+  // A leading byte-order mark is skipped, as parseJsonObject does.
+  return parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, null, {
     parseNumber: (literal) => new NumberLiteral(literal),
     // As JSON.parse and PHP's json_decode: the last of repeated keys wins.
     onDuplicateKey: ({ newValue }) => newValue
