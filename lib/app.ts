@@ -18,6 +18,7 @@ import { ConfigurationError } from './errors.js'
 import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type WebhookRouteOptions } from './options.js'
 import { receiveWebhook, type InboxReceipt, type WebhookRoute } from './receive.js'
+import { DEFAULT_DIAGNOSES_PER_MINUTE, DiagnosisBudget } from './diagnosis/signature-failure.js'
 import { createIntake } from './inbox/intake.js'
 import type { InboxStore } from './inbox/store.js'
 import { InboxWorker } from './inbox/worker.js'
@@ -105,6 +106,7 @@ export class WebhookRoutes {
       // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
       warnUnhandled: shorthand,
       unhandledWarned: new Set(),
+      diagnoses: new DiagnosisBudget(options.diagnosisPerMinute ?? DEFAULT_DIAGNOSES_PER_MINUTE),
       validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
       inferTestResource: options.inferTestResource ?? inferTestResource
     }

@@ -43,10 +43,14 @@ export class MissingSignatureError extends MagnetisWebhookError {
   }
 }
 
-/** 401: the `X-CALLTRACKING-SIGNATURE` header does not match the signature computed with any configured key. */
+/**
+ * 401: the `X-CALLTRACKING-SIGNATURE` header does not match the signature computed with any configured key.
+ * @param wouldMatchWith the class of change that would have matched (never a secret), when the plugin's diagnosis found one
+ */
 export class InvalidSignatureError extends MagnetisWebhookError {
-  constructor () {
-    super(401, 'FST_MAGNETIS_INVALID_SIGNATURE', 'the X-CALLTRACKING-SIGNATURE header does not match the request')
+  constructor (wouldMatchWith?: string) {
+    super(401, 'FST_MAGNETIS_INVALID_SIGNATURE', 'the X-CALLTRACKING-SIGNATURE header does not match the request' +
+      (wouldMatchWith === undefined ? '' : `; it would match with ${wouldMatchWith}: the server's log says what to change`))
   }
 }
 

@@ -98,6 +98,12 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   /** How deep a body may nest (JSON objects, form brackets); deeper is 400. Default 32. */
   maxDepth?: number
   /**
+   * Signature failures diagnosed per minute on this route: each tries the
+   * usual mistakes (URL form, body bytes and reading, key white space) and
+   * logs the likeliest at info; the rest are counted. Default 10; 0 turns it off.
+   */
+  diagnosisPerMinute?: number
+  /**
    * Store each verified delivery before replying 200, and run the handlers
    * from the store, with retries (`sqliteInbox({ file })`,
    * `postgresInbox({ connectionString })`; docs/readme/inbox.md). The
@@ -118,7 +124,7 @@ export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) |
 /** Every option of a webhook route (`path` is the plugin's own, checked apart). */
 const ROUTE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'url', 'key', 'bodyLimit', 'webhooks', ...Object.keys(HANDLER_OPTIONS), 'onAny', 'onError',
-  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth', 'inbox'
+  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth', 'diagnosisPerMinute', 'inbox'
 ])
 
 /** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to; for any route's request type. */
@@ -149,6 +155,9 @@ export function checkRouteOptions (options: WebhookRouteOptions, where: string):
   }
   if (options.maxDepth !== undefined && !(Number.isSafeInteger(options.maxDepth) && options.maxDepth > 0)) {
     throw new ConfigurationError(`${where}: "maxDepth" must be a positive whole number`)
+  }
+  if (options.diagnosisPerMinute !== undefined && !(Number.isSafeInteger(options.diagnosisPerMinute) && options.diagnosisPerMinute >= 0)) {
+    throw new ConfigurationError(`${where}: "diagnosisPerMinute" must be a whole number, 0 or more`)
   }
   if (options.inbox !== undefined && !isInboxStore(options.inbox)) {
     throw new ConfigurationError(`${where}: "inbox" must be an inbox store such as sqliteInbox({ file: 'var/magnetis-inbox.db' }) or postgresInbox({ connectionString })`)

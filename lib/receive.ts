@@ -11,6 +11,7 @@ import { parseJsonObject, readBody, type ReadBody } from './body/read.js'
 import { unflattenPairs } from './signature/unflatten.js'
 import { dispatchEvent, handlerCount, reportError, requestContext } from './events/handlers.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
+import { diagnoseSignatureFailure, type DiagnosisBudget } from './diagnosis/signature-failure.js'
 import { readEvent, type EventReader } from './events/read.js'
 import type { CheckedRouteOptions } from './options.js'
 import { kRawBody } from './body/capture.js'
@@ -31,6 +32,8 @@ export interface WebhookRoute extends EventReader {
   warnUnhandled: boolean
   /** the event names already warned about */
   unhandledWarned: Set<string>
+  /** the route's budget of 401 diagnoses (`diagnosisPerMinute`) */
+  diagnoses: DiagnosisBudget
   /** with the `inbox` option: stores verified deliveries instead of dispatching them (lib/inbox/intake.ts) */
   intake?: InboxIntake
 }
@@ -65,7 +68,7 @@ export function receiveWebhook (route: WebhookRoute) {
     // Released as soon as it is read: nothing keeps raw bodies alive.
     request[kRawBody] = undefined
     const body = readSignedBody(rawBody, request.headers['content-type'], route)
-    await checkSignature(route, body, request.headers[SIGNATURE_HEADER], request)
+    await checkSignature(route, body, request.headers[SIGNATURE_HEADER], request, rawBody)
     if (route.intake !== undefined) return await route.intake.store(request, rawBody, body)
     await handleEvent(route, body, request, requestContext(request))
     request.log.debug({ event: request.magnetisEvent?.name, resource: request.magnetisEvent?.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
@@ -90,10 +93,11 @@ export function readSignedBody (rawBody: Buffer, contentType: string | undefined
 
 /**
  * The signature check with the route's key and URL (static, or resolved
- * from the request, or from the inbox's stand-in for it).
+ * from the request, or from the inbox's stand-in for it). With the raw body
+ * (a live request), a failure is diagnosed within the route's budget.
  * @throws {NoSignatureKeyError} / {InvalidSignatureError} (401); {TypeError} when the URL resolver gives no URL
  */
-export async function checkSignature (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest): Promise<void> {
+export async function checkSignature (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody?: Buffer): Promise<void> {
   const { options } = route
   // Static values (the common case) cost no promise; resolvers may be async.
   const key = typeof options.key === 'function' ? await options.key(request) : options.key
@@ -105,7 +109,10 @@ export async function checkSignature (route: WebhookRoute, body: ReadBody, signa
   // A JSON body whose integer literals may stand for PHP floats is also read so (docs/signature-rule.md, "Numbers").
   if (!verifySignature({ key, url, payload: body.pairs, signature }) &&
     !(body.alternatives ?? []).some((pairs) => verifySignature({ key, url, payload: pairs, signature }))) {
-    throw new InvalidSignatureError()
+    if (rawBody === undefined) throw new InvalidSignatureError()
+    const contentType = request.headers['content-type']
+    const input = { url, receivedUrl: `${request.protocol}://${request.host}${request.url}`, signature: String(signature), contentType, rawBody, key }
+    throw diagnoseSignatureFailure(request, input, route.diagnoses)
   }
 }
 

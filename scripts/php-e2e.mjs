@@ -3,6 +3,7 @@
 // pairs and posts it, as JSON and as a form, to the plugin over real HTTP.
 //
 //   npm run build && node scripts/php-e2e.mjs            # live: PHP posts to a loopback server
+//                                                        (php-cli with curl: apt-get install php8.2-curl)
 //   node scripts/php-e2e.mjs --capture                   # rewrites test/fixtures/php-sender-requests.json
 //
 // The captured requests let test/plugin/php-sender.test.ts replay PHP's

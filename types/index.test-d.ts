@@ -93,6 +93,10 @@ expectNotAssignable<WebhookRouteOptions['onCallCompleted']>((event: { data: numb
 // …while one that asks for less than the event gives is fine.
 expectAssignable<WebhookRouteOptions['onCallCompleted']>((event: { name: string, data: { id: string } }) => event)
 
+// The 401 diagnosis budget is a number of diagnoses per minute.
+expectAssignable<WebhookRouteOptions['diagnosisPerMinute']>(0)
+expectError(app.register(magnetisWebhooks, { path: '/p', url, key, diagnosisPerMinute: '10' }))
+
 // With a path, url and key are required; without one, nothing is.
 expectError(app.register(magnetisWebhooks, { path: '/p' }))
 expectError(app.register(magnetisWebhooks, { path: '/p', key }))

@@ -1,9 +1,7 @@
 /**
- * A JSON body → the pairs PHP's `http_build_query` gives for
- * `json_decode($body, true)` (docs/signature-rule.md, "Numbers"). The body
- * is parsed by `JSON.parse`; only when a number's text depends on how its
- * literal was written (`-0`, `1e14`, past 2^53) is it read again by
- * lossless-json, which keeps each number's source text.
+ * A JSON body → the pairs of `http_build_query(json_decode($body, true))`
+ * (docs/signature-rule.md, "Numbers"): `JSON.parse`, and lossless-json only
+ * when a number's text depends on its literal.
  */
 import { parse } from 'lossless-json'
 import { flattenLiterals, flattenParsedJson, NumberLiteral, type FloatChoice, type Pair } from '../signature/flatten.js'
@@ -12,13 +10,8 @@ import { flattenLiterals, flattenParsedJson, NumberLiteral, type FloatChoice, ty
 export const MAX_COMBINED_CHOICES = 3
 
 /**
- * @param text the body as text
- * @param json `JSON.parse(text)`, an object
- * @param maxDepth nesting allowed below the top-level object
- * @returns the pairs as `json_decode` reads the body; and, when integer
- *   literals may stand for PHP floats (`flattenLiterals`), `alternatives`:
- *   every combination of them read as floats when there are at most
- *   `MAX_COMBINED_CHOICES`, else all of them as floats
+ * The pairs of a JSON body (`json` is `JSON.parse(text)`) as `json_decode` reads it, and `alternatives` when integer
+ * literals may stand for PHP floats: each combination read as floats (all at once past `MAX_COMBINED_CHOICES`).
  * @throws {MalformedBodyError} (400) past `maxDepth`
  */
 export function jsonPairs (text: string, json: Record<string, unknown>, maxDepth: number): { pairs: Pair[], alternatives?: Pair[][] } {
@@ -42,7 +35,8 @@ function withFloats (pairs: Pair[], choices: FloatChoice[], mask: number): Pair[
 
 /** The body parsed with each number kept as its `NumberLiteral` (lossless-json); the last of repeated keys wins. */
 export function parseWithLiterals (text: string): Record<string, unknown> {
-  return parse(text, null, {
+  // A leading byte-order mark is skipped, as parseJsonObject does.
+  return parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, null, {
     parseNumber: (literal) => new NumberLiteral(literal),
     // As JSON.parse and PHP's json_decode: the last of repeated keys wins.
     onDuplicateKey: ({ newValue }) => newValue

@@ -158,7 +158,7 @@ function bodyVariants (rawBody: Buffer): BodyVariant[] {
   }
   if (hasBom) {
     variants.push({ rawBody: withoutBom, change: 'without-bom', changes: [WITHOUT_BOM], advice: BOM_ADVICE })
-    if (lineEnd > 0 && withoutBom.length >= lineEnd) {
+    if (lineEnd > 0) {
       variants.push({
         rawBody: withoutBom.subarray(0, withoutBom.length - lineEnd),
         change: 'without-bom-and-trailing-newline',

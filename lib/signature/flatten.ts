@@ -41,10 +41,9 @@ export function flattenPayload (payload: Record<string, unknown>, maxDepth = DEF
 export interface FloatChoice { at: number, floatText: string }
 
 /**
- * The pairs of a payload whose numbers are `NumberLiteral`s, read as PHP's
- * `json_decode` reads them, and each integer literal that PHP's `json_encode`
- * writes for a float (`-0`, 1e14 or more) as a choice: a PHP sender that signs
- * its own floats and sends `json_encode`'s text signs the float's text.
+ * Pairs of a payload whose numbers are `NumberLiteral`s, as `json_decode`
+ * reads them, plus each integer literal that `json_encode` writes for a float
+ * as a choice (a PHP sender signs its own float's text).
  * @throws {MalformedBodyError} (400) as `flattenPayload`
  */
 export function flattenLiterals (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): { pairs: Pair[], floatChoices: FloatChoice[] } {
@@ -53,10 +52,8 @@ export function flattenLiterals (payload: Record<string, unknown>, maxDepth = DE
 }
 
 /**
- * `flattenPayload` for an object that `JSON.parse` made from a body, or
- * `undefined` when one of its numbers is written as PHP writes its literal,
- * which `JSON.parse` did not keep (`-0`, a whole number of 1e14 or more):
- * read the body again with each number's literal then.
+ * `flattenPayload` for an object `JSON.parse` made from a body, or `undefined`
+ * when a number's text depends on the literal, which `JSON.parse` lost.
  * @throws {MalformedBodyError} (400) as `flattenPayload`
  */
 export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): Pair[] | undefined {
@@ -67,7 +64,6 @@ export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = 
 interface Flattening {
   pairs: Pair[]
   maxDepth: number
-  /** look for a number whose text depends on its literal */
   checkLiterals: boolean
   literalNeeded: boolean
   floatChoices: FloatChoice[]

@@ -1,10 +1,6 @@
 /**
- * Numbers as the vendor's PHP writes them into POST variables: our reading
- * of a JSON body is the pairs `http_build_query` gives for
- * `json_decode($body, true)` (docs/signature-rule.md, "Numbers"). PHP keeps
- * an integer literal that fits in 64 bits as exact text and makes every other
- * number a double, written with `precision` = 14 significant digits.
- * test/fixtures/php-number-vectors.json holds PHP's own output for 700+ literals.
+ * Numbers as PHP's `json_decode` + `http_build_query` write them
+ * (docs/signature-rule.md, "Numbers"; test/fixtures/php-number-vectors.json).
  */
 
 /** Significant digits of PHP's `precision` setting (its default), used when a float becomes text. */
@@ -14,24 +10,13 @@ const INTEGER_LITERAL = /^-?\d+$/
 // PHP's JSON scanner compares a 19-digit literal with the digits of PHP_INT_MIN.
 const INT64_DIGITS = '9223372036854775808'
 
-/**
- * The text PHP writes for one JSON number literal: exact digits for an integer
- * literal in [-2^63, 2^63 - 1] (`-0` is `0`), else the double it denotes
- * written as `phpFloatText` does.
- * @param literal a JSON number literal, as it appears in the body
- */
+/** PHP's text for a JSON number literal: exact digits for an integer literal in [-2^63, 2^63 - 1] (`-0` is `0`), else `phpFloatText` of its double. */
 export function phpNumberLiteralText (literal: string): string {
   if (INTEGER_LITERAL.test(literal) && fitsInt64(literal)) return BigInt(literal).toString()
   return phpFloatText(Number(literal))
 }
 
-/**
- * True for an integer literal that PHP's `json_encode` may have written for a
- * float, and that PHP writes differently as an int: json_encode writes a whole
- * float below 1e17 as its shortest digits with no point (`-0`,
- * `100000000000000`), which json_decode reads as an int (`0`,
- * `100000000000000`, where the float was `-0`, `1.0E+14`).
- */
+/** True for an integer literal that `json_encode` writes for a whole float (`-0`, shortest digits from 1e14 to 1e17) and that PHP writes otherwise as an int. */
 export function integerLiteralMayBeFloat (literal: string): boolean {
   if (literal === '-0') return true
   const value = Math.abs(Number(literal))
@@ -45,26 +30,15 @@ function fitsInt64 (literal: string): boolean {
   return digits < INT64_DIGITS || (digits === INT64_DIGITS && negative)
 }
 
-/**
- * The text PHP writes for a JavaScript number sent as JSON (`JSON.stringify`
- * writes it): a whole number below 1e21 travels as an integer literal, any
- * other finite number as a float; `NaN` and `±Infinity` travel as `null`
- * (no pair, returned as `undefined`).
- */
+/** PHP's text for a JavaScript number sent as `JSON.stringify` writes it; `undefined` (no pair) for `NaN` and `±Infinity`, which travel as `null`. */
 export function phpNumberText (value: number): string | undefined {
   if (!Number.isFinite(value)) return undefined
-  // String() writes what JSON.stringify does: plain digits below 1e21 (shortest round-trip, not the exact value).
+  // As JSON.stringify: plain shortest digits below 1e21, not the exact value.
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return phpNumberLiteralText(String(value))
   return phpFloatText(value)
 }
 
-/**
- * True when the text PHP writes for a parsed JSON number depends on how the
- * literal was written, so the body must be read again with each literal's
- * source text: `-0` (`-0` is int 0, `-0.0` is float -0), a whole number of
- * 1e14 or more (`1e14` is written `1.0E+14`, `100000000000000` as is; past
- * 2^53 the double is not the literal), and an overflow to `Infinity`.
- */
+/** True when PHP's text for a parsed JSON number depends on its literal (`-0` or `-0.0`, `1e14` or `100000000000000`, past 2^53, an overflow). */
 export function numberTextDependsOnLiteral (value: number): boolean {
   return Object.is(value, -0) || !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) >= 1e14)
 }

@@ -105,6 +105,7 @@ t.test('re-read with literals: repeated keys keep the last, as JSON.parse and js
   t.strictSame(pairsFromBody('{"a":1e14,"b":1,"b":2.50}', 'application/json'), [['a', '1.0E+14'], ['b', '2.5']])
   t.strictSame(pairsFromBody('{"__proto__":{"x":-0.0},"y":-0}', 'application/json'), [['__proto__[x]', '-0'], ['y', '0']])
   t.strictSame(pairsFromBody(' {"n" : [ 1E+14 , {"m":9007199254740993}] }\n', 'application/json'), [['n[0]', '1.0E+14'], ['n[1][m]', '9007199254740993']])
+  t.strictSame(pairsFromBody('\ufeff{"a":-0.0,"b":1e14}', 'application/json'), [['a', '-0'], ['b', '1.0E+14']], 'after a byte-order mark too')
   t.throws(() => pairsFromBody(`{"a":1e14,"b":${'['.repeat(40)}${']'.repeat(40)}}`, 'application/json'), { statusCode: 400, message: /deeper than 32/ })
 })
 
