@@ -14,7 +14,7 @@ export { MagnetisWebhooks } from './events/handlers.js'
 export { isWebhookEvent } from './events/read.js'
 export { EVENT_NAMES } from './events/names.js'
 export type { EventName, ResourceName } from './events/names.js'
-export type { AnyWebhookEvent, WebhookEvent, WebhookHandler, WebhookErrorHandler } from './events/types.js'
+export type { AnyWebhookEvent, WebhookEvent, WebhookHandler, WebhookErrorHandler, WebhookContext } from './events/types.js'
 export { Call, Email, Lead } from './events/schemas/index.js'
 
 // The signature rule, for tests and other servers

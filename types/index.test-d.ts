@@ -12,7 +12,13 @@ import magnetisWebhooks, {
   type MagnetisWebhooksOptions,
   type WebhookErrorHandler,
   type WebhookEvent,
-  type WebhookRouteOptions
+  type WebhookRouteOptions,
+  type WebhookContext,
+  type InboxStore,
+  type InboxRow,
+  type InboxStatus,
+  sqliteInbox,
+  postgresInbox
 } from 'fastify-magnetis-webhooks'
 
 const app = Fastify()
@@ -135,3 +141,30 @@ expectError(app.post('/hook', { config: { magnetis: { url, key: 42 } } }, async 
 expectError(app.post('/hook', { config: { magnetis: { url } } }, async () => 'ok'))
 expectError(app.post('/hook', { config: { magnetis: { url, key, onCallCompleted: (event: { data: number }) => {} } } }, async () => 'ok'))
 expectError(app.post('/hook', { config: { magnetis: { url, key, bodyLimit: '1mb' } } }, async () => 'ok'))
+
+// The inbox: one option on the shorthand route and per route; handlers get a context as third argument.
+app.register(magnetisWebhooks, {
+  path: '/inbox',
+  url,
+  key,
+  inbox: sqliteInbox({ file: 'var/magnetis-inbox.db', maxAttempts: 5, firstRetryDelay: 1000 }),
+  onCallCompleted: (event, request, context) => {
+    expectType<Call>(event.data)
+    expectType<FastifyRequest>(request)
+    expectType<WebhookContext>(context)
+    expectType<string | undefined>(context.deliveryId)
+    expectType<number>(context.attempt)
+    expectType<boolean>(context.lastAttempt)
+    expectType<Date>(context.receivedAt)
+    expectType<Record<string, string>>(context.params)
+  },
+  onError: (error, event, request, context) => { expectType<number>(context.attempt) }
+})
+app.post('/inbox/:tenant', { config: { magnetis: { url, key, inbox: postgresInbox({ connectionString: 'postgres://app@db/app' }) } } }, async () => 'ok')
+postgresInbox({ pool: { query: async () => ({ rows: [], rowCount: 0 }), end: async () => {} } })
+expectError(postgresInbox({}))
+expectError(sqliteInbox({ file: 'x.db', maxAttempts: '3' }))
+expectError(app.register(magnetisWebhooks, { path: '/inbox', url, key, inbox: 'var/inbox.db' }))
+const store: InboxStore = sqliteInbox({ file: 'x.db' })
+expectType<Promise<InboxRow | undefined>>(store.get('1'))
+expectType<InboxStatus[]>(['pending', 'processing', 'done', 'dead', 'invalid'] as InboxStatus[])

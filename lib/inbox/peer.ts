@@ -13,8 +13,8 @@ export async function loadPeer<T> (name: string, feature: string): Promise<T> {
   try {
     loaded = await import(name) as { default?: T }
   } catch (error) {
-    const code = (error as { code?: string }).code
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error
+    // Only the package itself missing; a missing part of it (a native binary) is its own error. Loaders may drop the code.
+    if (!/Cannot find (module|package)/.test(String((error as Error).message)) || !String((error as Error).message).includes(`'${name}'`)) throw error
     throw new ConfigurationError(`${feature} needs the "${name}" package, which is not installed: run npm install ${name}`)
   }
   // A CommonJS package imported from ESM is its `default`; required from CommonJS, itself.

@@ -318,7 +318,8 @@ function prepareStatements (db: Database): Statements {
 
 function insertOne (statements: Statements, delivery: InboxDelivery): InsertResult {
   const key = dedupeKey(delivery)
-  const inserted = statements.insert.get({
+  // all(), not get(): in libsql 0.5 a statement whose get() failed fails every later get() too.
+  const inserted = statements.insert.all({
     body: delivery.body,
     bodySha256: delivery.bodySha256,
     contentType: delivery.contentType,
@@ -330,10 +331,10 @@ function insertOne (statements: Statements, delivery: InboxDelivery): InsertResu
     dataId: delivery.dataId,
     dedupeKey: key,
     receivedAt: delivery.receivedAt
-  })
+  })[0]
   if (inserted !== undefined) return { id: String(inserted.id), duplicate: false }
   // Only a dedupe key conflict inserts nothing, so the row is there, in this transaction.
-  const existing = statements.findDuplicate.get({ dedupeKey: key }) as Record<string, unknown>
+  const existing = statements.findDuplicate.all({ dedupeKey: key })[0] as Record<string, unknown>
   return { id: String(existing.id), duplicate: true }
 }
 

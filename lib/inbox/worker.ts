@@ -139,8 +139,6 @@ export class InboxWorker {
       this.#timerDue = Infinity
       this.#claim()
     }, Math.max(0, time - this.settings.clock.now()))
-    // The server keeps the process alive; the inbox alone does not.
-    this.#timer.unref()
   }
 
   #claim (): void {

@@ -36,7 +36,7 @@ t.test('the 200 comes once the row is committed: raw bytes, headers, route and e
   t.equal(seen.length, 1)
   const [{ event, request, context }] = seen as [typeof seen[0]]
   t.equal(event.name, 'call:completed')
-  t.equal(event.data.duration, 43, 'form text converted by the schema, as without an inbox')
+  t.equal((event.data as { duration?: unknown }).duration, 43, 'form text converted by the schema, as without an inbox')
   t.match(context, { deliveryId: answer.body.delivery, attempt: 1, lastAttempt: false, params: {} })
   t.equal(context.receivedAt.getTime(), stored?.receivedAt)
   t.type(context.log.info, 'function')
@@ -237,8 +237,34 @@ t.test('a shared handler set (webhooks option) runs from the inbox too', async t
   t.same(seen, [answer.body.delivery])
 })
 
+t.test('the stored data.id: a string as is, a number as text, else none (and then the body hash alone deduplicates)', async t => {
+  const inbox = testInbox(t)
+  const app = await inboxApp(t, inbox)
+  const numbered = await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: 42 } }))
+  t.same([numbered.body.id, (await inbox.get(numbered.body.delivery))?.dataId], ['42', '42'])
+  const without = await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: { nested: true } } }))
+  t.same([without.body.id, (await inbox.get(without.body.delivery))?.dataId], [null, null])
+  t.equal((await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: { nested: true } } }))).body.duplicate, true)
+})
+
+t.test('with pairsFromBody, a delivery without Content-Type is stored with none, and read the same way from the row', async t => {
+  const inbox = testInbox(t)
+  const seen: unknown[] = []
+  const app = await inboxApp(t, inbox, {
+    pairsFromBody: (rawBody) => Array.from(new URLSearchParams(rawBody.toString('latin1'))),
+    onAny: (event) => { seen.push(event.data) }
+  })
+  const form = deliver({ event: 'visit:started', data: { id: 'v-1' } }, 'form')
+  const response = await app.inject({ method: 'POST', url: '/hook', headers: { 'x-calltracking-signature': form.headers['x-calltracking-signature'] }, payload: form.body })
+  t.equal(response.statusCode, 200)
+  const row = await waitForStatus(inbox, response.json().delivery, 'done')
+  t.equal(row.contentType, null)
+  t.same(seen, [{ id: 'v-1' }])
+})
+
 t.test('InboxUnavailableError is exported with its 503', async t => {
   const error = new InboxUnavailableError('x')
   t.equal(error.statusCode, 503)
-  await waitFor(() => true, 'nothing')
+  t.equal(error.code, 'FST_MAGNETIS_INBOX_UNAVAILABLE')
+  t.equal(await waitFor(() => 1, 'a value'), 1)
 })
