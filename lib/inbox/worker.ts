@@ -78,13 +78,12 @@ export class InboxWorker {
     this.#routes.set(key, route)
   }
 
-  /** Opens the store and starts claiming; at the app's `ready()`. @throws the store's open error */
+  /** Opens the store and starts claiming; once, at the app's `ready()` or at the first delivery. @throws the store's open error */
   async start (): Promise<void> {
-    if (this.#state !== 'idle') return
     this.#state = 'running'
     this.#opened = acquire(this.store)
     await this.#opened
-    if (this.#state !== 'running') return
+    // Both do nothing if stop() came meanwhile.
     this.#prune()
     this.#wakeAt(this.settings.clock.now())
   }
@@ -281,15 +280,19 @@ function unvalidatedEvent (row: InboxRow): UnvalidatedEvent {
   return { name: row.event, payload: {}, test: row.event === 'test', resource: undefined, data: undefined }
 }
 
-/** A failure as a row keeps it: message and code, cut to a bounded length. For handler failures, each handler's message, and the first one's code. */
+/** A failure as a row keeps it: message and code, cut to a bounded length. For handler failures, each handler's message, and the first code among them. */
 function inboxError (failure: unknown): InboxError {
-  const error = failure as Error & { code?: unknown }
-  let message = String(error?.message ?? failure)
-  let code = typeof error?.code === 'string' ? error.code : null
+  let { message, code } = describeError(failure)
   if (failure instanceof HandlerError) {
-    message += ': ' + failure.errors.map((cause) => String((cause as Error)?.message ?? cause)).join('; ')
-    const first = failure.errors[0] as { code?: unknown } | undefined
-    if (typeof first?.code === 'string') code = first.code
+    const causes = failure.errors.map(describeError)
+    message += ': ' + causes.map((cause) => cause.message).join('; ')
+    code = causes.find((cause) => cause.code !== null)?.code ?? code
   }
   return { message: message.length > MAX_ERROR_LENGTH ? message.slice(0, MAX_ERROR_LENGTH - 1) + '…' : message, code }
+}
+
+function describeError (value: unknown): InboxError {
+  if (!(value instanceof Error)) return { message: String(value), code: null }
+  const code = (value as { code?: unknown }).code
+  return { message: value.message, code: typeof code === 'string' ? code : null }
 }
