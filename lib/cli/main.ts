@@ -1,7 +1,8 @@
 /**
- * `magnetis-webhooks`: send signed test events, listen, and explain signature
- * mismatches (issue 6), and work on the inbox (issue 10). This file only dispatches to one module per command;
- * `bin/magnetis-webhooks.js` calls `main` with the process's arguments.
+ * `magnetis-webhooks`: send signed test events, listen, explain signature
+ * mismatches (issue 6), and work on the inbox (issue 10). This file only
+ * dispatches to one module per command; `bin/magnetis-webhooks.js` calls
+ * `main` with the process's arguments.
  */
 import { EXIT, UsageError, type CliIo } from './common.js'
 import { history, HELP as HISTORY_HELP } from './history.js'
