@@ -344,7 +344,7 @@ function render (report) {
     const rounds = report.inbox.filter(({ inRequest, inbox }) => inRequest && inbox)
     out.push(`\n## Durable inbox (issue 10): in-request dispatch beside the SQLite inbox (autocannon, ${report.settings.INBOX_CONNECTIONS} connections, ${report.settings.DURATION} s each)\n\n` +
       'The seed sample (a `test` event, never deduplicated: every request is a new row), signed, JSON. (b) runs the no-op handler inside the request; ' +
-      '(e) replies 200 once the row is committed (`sqliteInbox` defaults: WAL, `synchronous = FULL`, the inserts of one event-loop turn in one commit) ' +
+      '(e) replies 200 once the row is committed (`sqliteInbox` defaults: WAL, `synchronous = FULL`; the writes of one event-loop turn, the requests\' inserts and the worker\'s claims and settles, in one commit) ' +
       'and its worker runs the handler from the row, in the same process. Rounds alternate the two routes on fresh servers; ' +
       '"rows stored" counts the rows of the load (not those of the warm-up); "backlog" is the rows not yet handled when the load stopped, "drain" the time the worker then took to handle them. Latencies in whole milliseconds.\n')
     out.push(table(['route', 'load avg', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'rows stored', 'backlog', 'drain s', 'inbox ÷ in-request'],
