@@ -2,10 +2,11 @@
  * Decoded `data` → a resource checked against its schema (CALL, EMAIL or
  * LEAD, the data models of the vendor page's "Testing the Webhook"). The
  * schemas are compiled once per validator; each delivery costs a clone, a
- * conversion (forms only), the defaults and one compiled check.
+ * conversion, the defaults and one compiled check.
  */
-import type { TSchema } from '@sinclair/typebox'
+import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { ValueError } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import type { BodyEncoding } from '../body/media-types.js'
 import { FORBIDDEN_KEYS } from '../signature/unflatten.js'
@@ -29,12 +30,16 @@ export interface ResourceValidator {
    * Readies one delivery's `data` for handlers, without changing `data`:
    * 1. a deep copy is made, without the keys `__proto__`, `constructor`
    *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
-   * 2. form data (all text) is converted to the schema's types with
-   *    TypeBox's `Value.Convert`: `"43"` → `43`, `"1"`/`"0"`/`"true"`/`"false"`
-   *    → booleans (JSON data keeps its own types);
-   * 3. `Value.Default` fills what a form cannot carry (`null`, `[]`) and a
+   * 2. a list where the schema wants an object becomes the object PHP's
+   *    array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`): PHP has one array
+   *    type; an absent list field is `[]` (`readPhpArrays`);
+   * 3. the data is converted to the schema's types with TypeBox's
+   *    `Value.Convert`, as PHP's loose scalars need in JSON as in forms:
+   *    `"43"` → `43`, `"1"`/`"0"`/`1`/`0`/`"true"`/`"false"` → booleans,
+   *    `33612345678` → `"33612345678"` where text is expected;
+   * 4. `Value.Default` fills what a form cannot carry (`null`, `[]`) and a
    *    JSON sender may leave out, from the schemas' defaults;
-   * 4. the compiled schema checks the result.
+   * 5. the compiled schema checks the result.
    *
    * So the same event sent as a form and as JSON gives deep-equal `data`.
    *
@@ -42,12 +47,12 @@ export interface ResourceValidator {
    * on required fields (the built-in `call` schema) is returned as given,
    * neither copied nor cleaned of the keys above; the plugin removes those
    * keys from every JSON body before this step (`dropForbiddenKeys`).
-   * Conversion follows TypeBox: an integer field sent as `"43.5"` becomes 43
-   * in a form (JSON `43.5` fails).
+   * Conversion follows TypeBox's `Value.Convert`, in both encodings (an
+   * integer field of a replacement schema sent as `"43.5"` becomes 43).
    *
    * @param resource `call`, `email` or `lead`
    * @param data the delivery's `data`: parsed JSON, or the output of `unflattenPairs`
-   * @param encoding the body's encoding (`form` converts text, `json` does not)
+   * @param encoding the body's encoding (JSON may take the fast path above; both are converted)
    * @returns `{ ok: true, data }`, or `{ ok: false, errors }` with at most 20 errors (path and message, never values); the plugin replies 422 for the latter
    * @throws {TypeError} for a resource name that is not `call`, `email` or `lead`
    */
@@ -82,19 +87,38 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     if (encoding === 'json' && !entry.fillsDefaults && entry.check.Check(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    let value = cloneData(data)
-    if (encoding === 'form') value = Value.Convert(entry.schema, value)
+    let value = readPhpArrays(entry.schema, cloneData(data), encoding === 'form')
+    value = Value.Convert(entry.schema, value)
     value = Value.Default(entry.schema, value)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
-    const errors: ResourceError[] = []
-    for (const error of entry.check.Errors(value)) {
-      errors.push({ path: error.path, message: error.message })
-      if (errors.length === MAX_ERRORS) break
-    }
-    return { ok: false, errors }
+    return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }
 
   return { prepare }
+}
+
+/**
+ * Errors as paths and messages, a union's ("Expected union value" at
+ * `/visitor`) replaced by those of the member it got furthest into
+ * (`/visitor/gclid`), so a 422 names the field at fault.
+ */
+function * innermost (errors: Iterable<ValueError>): Generator<ResourceError> {
+  for (const error of errors) {
+    const inner = error.errors
+      .map((member) => take(member, MAX_ERRORS))
+      .find((memberErrors) => memberErrors.some((memberError) => memberError.path.length > error.path.length))
+    if (inner === undefined) yield { path: error.path, message: error.message }
+    else yield * innermost(inner)
+  }
+}
+
+function take<T> (items: Iterable<T>, limit: number): T[] {
+  const taken: T[] = []
+  for (const item of items) {
+    if (taken.length === limit) break
+    taken.push(item)
+  }
+  return taken
 }
 
 /**
@@ -117,6 +141,51 @@ function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false
   }
   return hasOptionalDefault(node.items, true, inUnion) || hasOptionalDefault(node.additionalProperties, false, inUnion)
 }
+
+/**
+ * PHP arrays read as the schema wants them, in place: a list where only an
+ * object fits (an `Object` or `Record` schema, or a union with one of them
+ * and no list, `Unknown` or `Any`) becomes an object keyed `"0"`, `"1"`, …,
+ * as PHP's array is; so `account: []` (PHP's `json_encode` of an empty
+ * map) is `{}`. In a form, a `null` item is a hole that was never sent, so it
+ * gets no key (as `unflattenPairs` does). An absent property whose schema
+ * has `absentAs` gets a copy of it (`[]` for the sample's lists; see
+ * schemas/shared.ts for why not `default`). Follows the schema, never `Ref`
+ * or `This`, so it recurses no deeper than the schema nests.
+ *
+ * @param holes whether `null` list items are holes (form data)
+ */
+export function readPhpArrays (schema: TSchema, value: unknown, holes = false): unknown {
+  if (value === null || typeof value !== 'object') return value
+  const kind = schema[Kind] as string
+  if (kind === 'Union') {
+    const members = schema.anyOf as TSchema[]
+    const fits = (Array.isArray(value) ? members.find((member) => LIST_KINDS.has(member[Kind] as string)) : undefined) ??
+      members.find((member) => OBJECT_KINDS.has(member[Kind] as string))
+    return fits === undefined ? value : readPhpArrays(fits, value, holes)
+  }
+  if (Array.isArray(value)) {
+    if (OBJECT_KINDS.has(kind)) {
+      const entries = [...value.entries()].filter(([, item]) => !holes || item !== null)
+      return readPhpArrays(schema, Object.fromEntries(entries), holes)
+    }
+    if (kind === 'Array') {
+      for (let index = 0; index < value.length; index++) value[index] = readPhpArrays(schema.items as TSchema, value[index], holes)
+    }
+    return value
+  }
+  if (kind !== 'Object') return value
+  const object = value as Record<string, unknown>
+  for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+    if (Object.hasOwn(object, key)) object[key] = readPhpArrays(property, object[key], holes)
+    else if (property.absentAs !== undefined) object[key] = structuredClone(property.absentAs)
+  }
+  return object
+}
+
+const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])
+// Members that take a list as it is.
+const LIST_KINDS: ReadonlySet<string> = new Set(['Array', 'Tuple', 'Unknown', 'Any'])
 
 function asArray (value: unknown): unknown[] {
   return Array.isArray(value) ? value : []
