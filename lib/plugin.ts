@@ -1,14 +1,8 @@
 /**
  * Registration: the request decoration and the two request hooks that make
- * every route carrying `config.magnetis` a webhook endpoint, and the
- * shorthand `path` route. Start-up checks live in app.ts; everything per
- * request in body/capture.ts and receive.ts.
- *
- * The hooks go on the app's root, wherever the plugin is registered: a
- * request hook added to the root reaches every scope, created before or
- * after, so a webhook route is verified whether it was declared before the
- * plugin, after it, in a sibling scope or in a child. On the app's other
- * routes the hooks cost one property lookup.
+ * every route carrying `config.magnetis` a webhook endpoint, on the app's
+ * root wherever the plugin is registered (a hook added to the root reaches
+ * every scope, created before or after); and the shorthand `path` route.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
@@ -117,16 +111,10 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
 
 /**
  * The Fastify plugin (Fastify 5). Register it once, in any scope, to verify
- * every route of the app that carries `config: { magnetis: { url, key, … } }`,
- * and once per endpoint with `path` to create `POST path` (replies 200
- * `{ ok, event, id }`). See `MagnetisWebhooksOptions`, the README's reply
- * table and docs/readme/registration.md.
- *
- * `ready()` rejects with a `ConfigurationError` for a wrong option (no URL,
- * no key, an empty key or key list…) and for a route carrying
- * `config.magnetis` in an app that never registered the plugin. If the
- * package was loaded after the app was created, a route declared before
- * the plugin is still verified, but checked at its first request (500 when
- * misconfigured).
+ * every route of the app carrying `config: { magnetis: { url, key, … } }`;
+ * with `path`, it creates `POST path` (200 `{ ok, event, id }`). `ready()`
+ * rejects with a `ConfigurationError` for a wrong option, and for a webhook
+ * route in an app that never registered the plugin. See
+ * docs/readme/registration.md.
  */
 export default fp(magnetisWebhooks, { fastify: '5.x', name: 'fastify-magnetis-webhooks' })

@@ -48,8 +48,10 @@ app.register(magnetisWebhooks, {
     expectNotAssignable<object>(event.data.visitor)
     expectType<string | null | undefined>(event.data.visitor?.gclid)
     expectType<unknown[] | Record<string, unknown> | null | undefined>(event.data.visitor?.custom_params)
-    expectType<Array<{ key?: string | null, value?: string | null } | null> | null | undefined>(event.data.visitor?.utm)
-    expectType<string | null | undefined>(event.data.events?.[0]?.value)
+    type Listed<T> = Array<T | null> | Record<string, T | null> | null | undefined
+    expectType<Listed<{ key?: string | null, value?: string | null }>>(event.data.visitor?.utm)
+    // A PHP list may come as a map (after array_filter): Object.values reads both.
+    expectType<string | null | undefined>(Object.values(event.data.events ?? [])[0]?.value)
     expectNotAssignable<number>(event.data.duration)
   },
   onCallMissed: (event) => { expectType<Call>(event.data) },

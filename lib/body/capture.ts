@@ -46,12 +46,14 @@ export function watchLateReaders (request: FastifyRequest, reply: FastifyReply, 
   const onNewListener = (event: string | symbol): void => {
     if (event !== 'data' && event !== 'end' && event !== 'readable') return
     stop()
+    // After the reply (a parser error, say), a late listener is harmless.
+    if (reply.sent) return
     const error = new ConfigurationError(`fastify-magnetis-webhooks: ${where}: something in this route's scope, most likely a content-type parser, reads request.raw, ` +
       'which the plugin already read to check the signature, so it would wait forever: make that parser read its `payload` argument (the same bytes, replayed), ' +
       'or declare the webhook route in a scope without that parser, or use the plugin\'s `path` option')
     request.log.error(error.message)
     // At once: a reader that gives up on an ended stream would otherwise answer first, with a misleading error.
-    if (!reply.sent) reply.send(error)
+    reply.send(error)
   }
   const stop = (): void => { raw.removeListener('newListener', onNewListener) }
   raw.on('newListener', onNewListener)

@@ -89,7 +89,7 @@ function escapeBytes (run: string): string {
 }
 
 /**
- * Parses a JSON body that must be an object (the envelope); a leading BOM (U+FEFF) is skipped.
+ * Parses a JSON body that must be an object (the envelope), skipping one leading BOM (U+FEFF).
  * @throws {MalformedBodyError} (400) for malformed JSON or a value that is not an object; the message never quotes the body
  */
 export function parseJsonObject (text: string): Record<string, unknown> {

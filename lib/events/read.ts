@@ -7,7 +7,7 @@ import type { BodyEncoding } from '../body/media-types.js'
 import { dropForbiddenKeys } from '../signature/unflatten.js'
 import { InvalidEventError, MalformedBodyError } from '../errors.js'
 import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './names.js'
-import { readPhpArrays, type ResourceValidator } from './validate.js'
+import { shapeBySchema, type ResourceValidator } from './validate.js'
 import { WebhookEnvelope } from './schemas/envelope.js'
 import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
 
@@ -27,10 +27,10 @@ export type ReadEventResult =
  * place, every `__proto__`, `constructor` and `prototype` key at any depth,
  * as a form body does when decoded (`unflattenPairs`): handlers get the same
  * payload either way, and none that a later `Object.assign` or merge could
- * turn into a prototype change.
+ * turn into a prototype change. A list as `data` is the object PHP's array
+ * is (`[]` → `{}`); `data` that cannot be an object (text, a number) fails
+ * like a schema (422, `onError` gets the whole payload).
  * @param payload the decoded body: parsed JSON, or the output of `unflattenPairs`
- * A list as `data` is the object PHP's array is (`[]` → `{}`); `data` that
- * cannot be an object (text, a number) fails like a schema (422, `onError`).
  * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
@@ -67,7 +67,7 @@ export function readEnvelope (payload: Record<string, unknown>, encoding: BodyEn
     throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
   }
   // PHP's json_encode writes an empty map as []: `data: []` is `{}`.
-  readPhpArrays(WebhookEnvelope, payload, encoding === 'form')
+  shapeBySchema(WebhookEnvelope, payload, encoding === 'form')
   return { name, data: payload.data ?? {} }
 }
 

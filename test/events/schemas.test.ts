@@ -18,8 +18,9 @@ const PAGE_SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/call-sample.jso
 type ObjectSchema = TSchema & { properties: Record<string, TSchema>, required?: string[], additionalProperties?: unknown }
 
 function objectOf (schema: TSchema): ObjectSchema {
-  // Through unions (Nullable) and arrays to the object inside.
+  // Through unions (Nullable, PhpList), arrays and maps to the object inside.
   if (schema.type === 'array') return objectOf(schema.items as TSchema)
+  if (schema.patternProperties !== undefined) return objectOf(Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema)
   if (Array.isArray(schema.anyOf)) return objectOf((schema.anyOf as TSchema[])[0] as TSchema)
   return schema as ObjectSchema
 }
@@ -29,6 +30,7 @@ function * walk (schema: TSchema): Generator<TSchema> {
   yield schema
   for (const child of Object.values((schema.properties ?? {}) as Record<string, TSchema>)) yield * walk(child)
   if (schema.items !== undefined) yield * walk(schema.items as TSchema)
+  for (const child of Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>)) yield * walk(child)
   for (const child of (schema.anyOf ?? []) as TSchema[]) yield * walk(child)
 }
 
@@ -219,7 +221,7 @@ t.test('the EMAIL and LEAD samples use eml-/lead- ids, 0033… numbers and examp
 
 t.test('SAMPLE_PAYLOADS is deeply frozen', async t => {
   t.ok(Object.isFrozen(SAMPLE_PAYLOADS))
-  t.ok(Object.isFrozen(SAMPLE_PAYLOADS.call.data.visitor?.utm?.[0]))
+  t.ok(Object.isFrozen(Object.values(SAMPLE_PAYLOADS.call.data.visitor?.utm ?? [])[0]))
   t.ok(Object.isFrozen(SAMPLE_PAYLOADS.lead.data.visitor?.custom_params))
   t.throws(() => { (SAMPLE_PAYLOADS.call.data as { id: string }).id = 'x' }, TypeError)
 })
@@ -228,10 +230,11 @@ t.test('samplePayload returns a deep copy with the event set, of the resource as
   const copy = samplePayload('call:completed', 'call')
   t.equal(copy.event, 'call:completed')
   t.strictSame(copy.data, SAMPLE_PAYLOADS.call.data)
-  copy.data.visitor?.utm?.push({ key: 'utm_medium', value: 'cpc' })
+  const utm = copy.data.visitor?.utm
+  if (Array.isArray(utm)) utm.push({ key: 'utm_medium', value: 'cpc' })
   if (copy.data.account) copy.data.account.name = 'changed'
-  t.equal(copy.data.visitor?.utm?.length, 2)
-  t.equal(SAMPLE_PAYLOADS.call.data.visitor?.utm?.length, 1)
+  t.equal(Object.values(copy.data.visitor?.utm ?? []).length, 2)
+  t.equal(Object.values(SAMPLE_PAYLOADS.call.data.visitor?.utm ?? []).length, 1)
   t.equal(SAMPLE_PAYLOADS.call.data.account?.name, 'My account')
   t.notOk(Object.isFrozen(copy.data))
 

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import { pairsFromBody } from '../../lib/body/read.js'
 import { unflattenPairs } from '../../lib/signature/unflatten.js'
 import { flattenPayload } from '../../lib/signature/flatten.js'
-import { createResourceValidator, inferTestResource } from '../../lib/events/validate.js'
+import { createResourceValidator, inferTestResource, shapeBySchema } from '../../lib/events/validate.js'
 import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
 import type { Call } from '../../lib/events/schemas/index.js'
 
@@ -60,7 +60,7 @@ t.test('the form sample really lacks what a form cannot carry, and prepare resto
   t.equal(call.google_ads_extension, null)
   t.equal(call.visitor?.msclkid, null)
   t.strictSame(call.visitor?.custom_params, [])
-  t.equal(call.events?.[0]?.value, null)
+  t.equal(Object.values(call.events ?? [])[0]?.value, null)
   t.equal(call.calling_number, '0033612345678', 'a number-like string field stays a string')
 })
 
@@ -299,13 +299,15 @@ t.test('a default that could apply to matching JSON (optional property, union me
     'optional property': Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }),
     'union member': Type.Object({ id: Type.String(), tag: Type.Union([Type.Object({ kind: Type.String({ default: 'k' }) }), Type.Null()]) }),
     'additional properties': Type.Object({ id: Type.String() }, { additionalProperties: Type.String({ default: 'x' }) }),
-    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) })
+    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) }),
+    'absentAs list': Type.Object({ id: Type.String(), tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
   }
   const inputs: Record<string, Record<string, unknown>> = {
     'optional property': { id: 'call-1' },
     'union member': { id: 'call-1', tag: null },
     'additional properties': { id: 'call-1' },
-    'array items': { id: 'call-1', list: [{}] }
+    'array items': { id: 'call-1', list: [{}] },
+    'absentAs list': { id: 'call-1' }
   }
   for (const [name, schema] of Object.entries(schemas)) {
     const input = inputs[name] as Record<string, unknown>
@@ -313,10 +315,33 @@ t.test('a default that could apply to matching JSON (optional property, union me
     t.ok(prepared.ok, name)
     t.not(prepared.ok && prepared.data, input, `${name}: copied, so defaults can be filled`)
   }
+  t.same(createResourceValidator({ call: schemas['absentAs list'] }).prepare('call', { id: 'call-1' }, 'json'), { ok: true, data: { id: 'call-1', tags: [] } })
   const filled = createResourceValidator({ call: schemas['optional property'] }).prepare('call', { id: 'call-1' }, 'json')
   t.same(filled.ok && filled.data, { id: 'call-1', note: 'none' })
   const required = Type.Object({ id: Type.String(), note: Type.String({ default: 'none' }) })
   const plain = { id: 'call-1', note: 'given' }
   const passed = createResourceValidator({ call: required }).prepare('call', plain, 'json')
   t.equal(passed.ok && passed.data, plain, 'a default on a required field cannot apply to a match: no copy')
+})
+
+t.test('shapeBySchema: lists to objects where only an object fits, defaults for absent properties, unions followed only into the one member that fits', async t => {
+  const account = Type.Object({ id: Type.Optional(Type.String({ default: 'none' })) })
+  t.strictSame(shapeBySchema(Type.Object({ account }), { account: [] }), { account: { id: 'none' } }, '[] where an object fits is {}, then filled')
+  t.strictSame(shapeBySchema(Type.Record(Type.String(), Type.Unknown()), ['a', null, 'c'], true), { 0: 'a', 2: 'c' }, 'form holes get no key')
+  t.strictSame(shapeBySchema(Type.Record(Type.String(), Type.Unknown()), ['a', null]), { 0: 'a', 1: null }, 'JSON nulls are values')
+  t.strictSame(shapeBySchema(Type.Array(account), [[], {}]), [{ id: 'none' }, { id: 'none' }], 'list items')
+  const twoObjects = Type.Union([Type.Object({ a: Type.Number({ default: 1 }) }), Type.Object({ b: Type.Number({ default: 2 }) })])
+  t.strictSame(shapeBySchema(twoObjects, {}), {}, 'two object members: which one applies is unknown, so nothing is filled')
+  t.strictSame(shapeBySchema(twoObjects, []), [], 'nor is a list turned into an object')
+  const listOrMap = Type.Union([Type.Array(Type.Unknown()), Type.Record(Type.String(), Type.Unknown())])
+  t.strictSame(shapeBySchema(listOrMap, ['a']), ['a'], 'a list is kept where a list fits')
+  t.strictSame(shapeBySchema(listOrMap, { promo: 'x' }), { promo: 'x' }, 'an object is kept')
+  let calls = 0
+  const dated = Type.Object({ at: Type.Optional(Type.Number({ default: () => ++calls })), tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
+  t.strictSame(shapeBySchema(dated, {}), { at: 1, tags: [] }, 'a function default is called; absentAs is copied')
+  const shared = Type.Object({ tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
+  const first = shapeBySchema(shared, {}) as { tags: string[] }
+  first.tags.push('x')
+  t.strictSame(shapeBySchema(shared, {}), { tags: [] }, 'each fill is a fresh copy')
+  t.equal(shapeBySchema(Type.String(), 'x'), 'x', 'scalars pass through')
 })

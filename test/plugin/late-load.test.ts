@@ -10,8 +10,10 @@ import Fastify from 'fastify'
 
 const app = Fastify()
 const unwatched = Fastify()
+const inboxed = Fastify()
 const { default: magnetisWebhooks } = await import('../../lib/index.js')
 const { deliver, envelope, injectPost, KEY, URL } = await import('../helpers/plugin-harness.js')
+const { testInbox, waitForStatus } = await import('../helpers/inbox-harness.js')
 
 t.test('plugin registered (twice) in a scope, routes in scopes created before and after, and in its own scope: all verified', async t => {
   t.teardown(() => app.close())
@@ -52,4 +54,20 @@ t.test('the documented limit: in an app created before the package loaded and ne
   await unwatched.ready()
   const answer = await unwatched.inject({ method: 'POST', url: '/hook', payload: envelope('call:completed') })
   t.equal(answer.body, 'served', 'unverified: nothing of the package ran for this app (see docs/readme/registration.md)')
+})
+
+t.test('a route with an inbox declared before the plugin: its worker learns of it at its first request and runs its handler from the row', async t => {
+  t.teardown(() => inboxed.close())
+  const inbox = testInbox(t)
+  const handled: string[] = []
+  inboxed.register(async (scope) => {
+    scope.post('/stored', { config: { magnetis: { url: URL, key: KEY, inbox, onCallCompleted: (event) => { handled.push(event.name) } } } }, async () => 'unused')
+  })
+  inboxed.register(async (scope) => { await scope.register(magnetisWebhooks) })
+  await inboxed.ready()
+  t.equal((await inboxed.inject({ method: 'POST', url: '/stored', payload: envelope('call:completed') })).statusCode, 401, 'unsigned: 401')
+  const answer = await injectPost(inboxed, '/stored', deliver(envelope('call:completed')))
+  t.equal(answer.status, 200)
+  t.equal((await waitForStatus(inbox, answer.body.delivery, 'done')).attempts, 1)
+  t.same(handled, ['call:completed'])
 })

@@ -34,7 +34,10 @@ function variantOf (value: unknown, path: string): fc.Arbitrary<unknown> {
   if (typeof value === 'string') return /^\d+$/.test(value) ? fc.oneof(same, none, fc.constant(Number(value))) : fc.oneof(same, none, fc.constant(''))
   if (Array.isArray(value)) {
     if (value.length === 0) return fc.oneof(same, none, phpArray)
-    return fc.oneof(none, fc.tuple(...value.map((item, index) => variantOf(item, `${path}.${index}`))))
+    const items = fc.tuple(...value.map((item, index) => variantOf(item, `${path}.${index}`)))
+    // As a map too: PHP's array_filter leaves gaps in the keys, which json_encode writes as an object.
+    const gapped = items.map((list) => Object.fromEntries(list.map((item, index) => [String(index * 2 + 1), item])))
+    return fc.oneof(none, items, gapped)
   }
   if (value !== null && typeof value === 'object') {
     const object = objectVariant(value as Record<string, unknown>, path)

@@ -153,6 +153,22 @@ t.test('PHP arrays: any [] where an object is expected is read as {}; a list and
   }))
 })
 
+t.test('PHP arrays: a list of the sample that comes as a map (array_filter\'s gaps, or keyed UTM parameters) is kept as a map, items filled', async t => {
+  const payload = variant('call:completed', (data) => {
+    data.events = { 1: data.events[1], 3: data.events[3] }
+    data.visitor.utm = { source: { key: 'utm_source', value: 'googleads' }, medium: [] }
+  })
+  const { answer, event } = await send(t, deliver(payload, 'json'))
+  t.equal(answer.status, 200)
+  t.strictSame(event?.data, expectedData((data) => {
+    data.events = { 1: data.events[1], 3: data.events[3] }
+    data.visitor.utm = { source: { key: 'utm_source', value: 'googleads' }, medium: { key: null, value: null } }
+  }))
+  const form = await send(t, deliver(payload, 'form'))
+  t.equal(form.answer.status, 200)
+  t.strictSame((form.event?.data as Record<string, any>).events, [null, payload.data.events[1], null, payload.data.events[3]], 'a form has no maps of numbered keys: the gaps are null items')
+})
+
 t.test('unknown fields are kept and passed through, in JSON and forms, at every depth', async t => {
   const payload = variant('call:completed', (data) => {
     data.recording_url = 'https://example.com/r.mp3'
@@ -203,7 +219,7 @@ const fixtures = JSON.parse(readFileSync(new globalThis.URL('../fixtures/php-sen
 t.test('the PHP fixtures were signed for the harness\'s URL and key', async t => {
   t.equal(fixtures.url, URL)
   t.equal(fixtures.key, KEY)
-  t.equal(Object.keys(fixtures.variants).length, 18)
+  t.equal(Object.keys(fixtures.variants).length, 20)
 })
 
 for (const [name, fixture] of Object.entries(fixtures.variants)) {
@@ -214,8 +230,9 @@ for (const [name, fixture] of Object.entries(fixtures.variants)) {
   })
 }
 
-t.test('PHP sender: each variant\'s JSON and form twins reach the handler with deep-equal data', async t => {
+t.test('PHP sender: each variant\'s JSON and form twins reach the handler with deep-equal data (but a gapped list: a map in JSON, a list in a form)', async t => {
   const names = new Set(Object.keys(fixtures.variants).map((name) => name.replace(/ \((json|form)\)$/, '')))
+  names.delete('events-after-array-filter')
   for (const name of names) {
     const json = fixtures.variants[`${name} (json)`]
     const form = fixtures.variants[`${name} (form)`]
@@ -241,6 +258,8 @@ t.test('PHP sender: what the handler gets from the variants of the issue', async
   t.strictSame((await receive('custom-params-map (json)')).visitor.custom_params, { promo: 'ETE24', from: 'newsletter' })
   t.strictSame((await receive('custom-params-map (form)')).visitor.valuetrack, ['a', 'b'])
   t.strictSame(await receive('empty-data (json)'), {})
+  t.strictSame(Object.keys((await receive('events-after-array-filter (json)')).events), ['1', '3'], 'json_encode wrote the gapped list as a map: kept')
+  t.equal((await receive('events-after-array-filter (form)')).events.length, 4, 'as a form: a list with null gaps')
   t.match(await receive('extra-fields (form)'), { recording_url: 'https://example.com/r.mp3', account: { region: 'IDF' } })
   t.match(await receive('fields-removed (json)'), { id: 'call-0c5ac87f-6d8b-4e94-9ce2-f4773bced2f5', duration: null, visitor: null, events: [] })
   const ringing = fixtures.variants['ringing (json)']

@@ -138,13 +138,20 @@ t.test('once verified, the route\'s handler may listen to request.raw: nothing i
 
 t.test('a reader that attaches after the reply was sent changes nothing', async t => {
   const logs = captureLogs()
+  let attached: () => void = () => {}
+  const lateListener = new Promise<void>((resolve) => { attached = resolve })
   const app = await appWithParser((request, _payload, done) => {
     // Fails on its own first (400), then listens to request.raw too late to matter.
     done(Object.assign(new Error('refused by the scope parser'), { statusCode: 400 }))
-    setImmediate(() => request.raw.on('end', () => {}))
+    setImmediate(() => {
+      request.raw.on('end', () => {})
+      attached()
+    })
   }, logs, [])
   t.teardown(() => app.close())
   const answer = await injectPost(app, '/hook', deliver(envelope('call:completed'), 'json', { key: 'k' }))
   t.equal(answer.status, 400)
   t.equal(answer.body.message, 'refused by the scope parser')
+  await lateListener
+  t.notOk(logs.lines().some((entry) => /reads request\.raw/.test(entry.msg)), 'and logs nothing about it')
 })

@@ -6,7 +6,7 @@
  * is our reading, written in docs/readme/resources.md.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { Account, Maybe, Nullable, Seconds, VendorDateTime, Visitor } from './shared.js'
+import { Account, Maybe, PhpList, Seconds, VendorDateTime, Visitor } from './shared.js'
 
 /** One step of the call's timeline: `data.events[]` of the sample (from the page); each field may be absent or null. */
 export const CallEvent = Type.Object({
@@ -41,7 +41,7 @@ export const Call = Type.Object({
   date: Maybe(VendorDateTime('when the call started'), 'when the call started'),
   duration: Maybe(Seconds('length of the call from its start'), 'length of the call from its start, in seconds; 0 or null while it rings'),
   end_status: Maybe(Type.String(), 'how the call ended, such as "completed"; null while it is in progress'),
-  events: Type.Optional(Nullable(Type.Array(Nullable(CallEvent)), { absentAs: [], description: 'the call timeline, oldest first; [] when absent (a form cannot carry an empty list)' })),
+  events: PhpList(CallEvent, 'the call timeline, oldest first'),
   firsttime_caller: Maybe(Type.Boolean(), 'true when this number never called the account before; null when the caller is withheld'),
   flow_status: Maybe(Type.String(), 'state of the call flow, such as "completed"'),
   google_ads_extension: Type.Optional(Type.Unknown({ default: null, description: 'Google Ads call extension data; null in the sample, so its shape is unknown' })),

@@ -9,12 +9,12 @@
  *   signed delivery loses it (the vendor documents no retries);
  * - each optional field is filled when absent: with `null` (its `default`),
  *   or with `[]` for the lists of the sample (`absentAs: []`, not a
- *   `default`: TypeBox's `Value.Default` merges a present object into an
- *   array default, `{"promo": "x"}` → `[]`). A form body cannot carry
+ *   `default`, which TypeBox's `Value.Default` would merge a present object
+ *   into: `{"promo": "x"}` → `[]`; see `shapeBySchema`). A form body cannot carry
  *   `null`, `[]` or `{}` (they send no pair), so a form and a JSON delivery
  *   of one event reach handlers deep-equal;
- * - a field the sample shows as `[]` is a PHP array: a list or an object
- *   (`PhpArray`), kept as it arrives;
+ * - a list of the sample is a PHP array: a list or an object (`PhpList`,
+ *   `PhpArray`), kept as it arrives;
  * - objects keep unknown extra fields (no `additionalProperties: false`).
  */
 import {
@@ -44,15 +44,23 @@ export function Maybe<T extends TSchema> (schema: T, description: string): TOpti
 }
 
 /**
- * A PHP array, which is a list or a map: `[]` in the vendor's sample, a JSON
- * list (`["a"]`) or object (`{"promo": "ETE24"}`) in a delivery, kept as it
- * arrives (keys are never dropped). Optional and nullable; absent means `[]`.
+ * A PHP array of `items`, which is a list or a map: a JSON list (`["a"]`) or
+ * object (`{"promo": "ETE24"}`, or `{"1": …, "3": …}` after PHP's
+ * `array_filter`), kept as it arrives (keys are never dropped); an item may
+ * be `null` (a form's hole). Optional and nullable; `[]` when absent.
+ * `Object.values(field ?? [])` reads either as a list.
  */
-export function PhpArray (description: string): TOptional<TUnion<[TArray<TUnknown>, TRecord<TString, TUnknown>, TNull]>> {
-  return Type.Optional(Type.Union([Type.Array(Type.Unknown()), Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+export function PhpList<T extends TSchema> (items: T, description: string): TOptional<TUnion<[TRecord<TString, TUnion<[T, TNull]>>, TArray<TUnion<[T, TNull]>>, TNull]>> {
+  // The map first: TypeBox's Value.Convert would wrap a map into a one-item list.
+  return Type.Optional(Type.Union([Type.Record(Type.String(), Nullable(items)), Type.Array(Nullable(items)), Type.Null()], {
     absentAs: [],
     description: `${description}; a PHP array: a list or an object, kept as it arrives; [] when absent`
   }))
+}
+
+/** A field the sample shows as `[]`, items of unknown shape: `PhpList` of anything. */
+export function PhpArray (description: string): TOptional<TUnion<[TRecord<TString, TUnion<[TUnknown, TNull]>>, TArray<TUnion<[TUnknown, TNull]>>, TNull]>> {
+  return PhpList(Type.Unknown(), description)
 }
 
 /**
@@ -108,7 +116,7 @@ export const Visitor = Type.Object({
   ga: Maybe(Type.String(), 'Google Analytics client id ("GA1.1.…"); null when the visitor has no GA cookie'),
   gclid: Maybe(Type.String(), 'Google Ads click id; null when the visit is not a Google Ads click, as msclkid is null in the sample'),
   msclkid: Maybe(Type.String(), 'Microsoft Ads click id; null in the sample'),
-  utm: Type.Optional(Nullable(Type.Array(Nullable(Utm)), { absentAs: [], description: 'UTM parameters of the landing page, as {key, value} items; [] when absent' })),
+  utm: PhpList(Utm, 'UTM parameters of the landing page, as {key, value} items'),
   valuetrack: PhpArray('Google Ads ValueTrack parameters; [] in the sample'),
   '3rdparty': PhpArray('third-party identifiers; [] in the sample')
 }, { description: 'the web visitor attributed to the resource' })
