@@ -76,7 +76,6 @@ export function sampleOfSize (bytes) {
 export function bodiesOf (lib, bytes) {
   const sample = sampleOfSize(bytes)
   const json = JSON.stringify(sample)
-  // The public reader of a body (flattenPayload is no longer exported): the same pairs, in the same order.
   const pairs = lib.pairsFromBody(json, 'application/json')
   const form = new URLSearchParams(pairs).toString()
   return {

@@ -4,7 +4,7 @@
  * missing key or URL: a webhook endpoint that verifies nothing is an open door.
  */
 import type { TSchema } from '@sinclair/typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, RouteGenericInterface } from 'fastify'
 import { MagnetisWebhooks } from './events/handlers.js'
 import { ConfigurationError } from './errors.js'
 import { HANDLER_OPTIONS, type ResourceName } from './events/names.js'
@@ -13,25 +13,43 @@ import type { SignatureKeys } from './signature/sign.js'
 import type { InboxStore } from './inbox/store.js'
 import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './events/types.js'
 
-/** A value, or a function of the request that gives it (sync or async): one route can serve many tenants. */
-export type Resolvable<T> = T | ((request: FastifyRequest) => T | Promise<T>)
+/**
+ * What a resolver knows of its route unless told more: the path parameters,
+ * as the router gives them (strings; a `params` schema may convert them: then
+ * name the route's types, as in `WebhookRouteOptions<{ Params: { id: number } }>`).
+ */
+export interface WebhookRouteGeneric extends RouteGenericInterface {
+  Params: Record<string, string>
+}
 
-/** Options of one webhook route: the shorthand route (`path`) and every route with `config.magnetis`. */
-export interface WebhookRouteOptions {
+/**
+ * A value, or a function of the request that gives it (sync or async): one
+ * route can serve many tenants. Declared as a method so that a resolver may
+ * name its own request type (`FastifyRequest<{ Params: { account: string } }>`).
+ */
+export type Resolvable<T, RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> =
+  T | { resolve (request: FastifyRequest<RouteGeneric>): T | Promise<T> }['resolve']
+
+/**
+ * Options of one webhook route: the shorthand route (`path`) and every route
+ * with `config.magnetis`. `RouteGeneric` types the request the `url` and
+ * `key` resolvers receive (default: string path parameters).
+ */
+export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> {
   /**
    * The endpoint URL exactly as typed in the vendor's interface ("Webhook
    * Configuration" > "Endpoint"): the first part of the signature base string,
    * never normalised nor rebuilt from the incoming request (behind a proxy,
    * scheme, host and port differ). Required.
    */
-  url: Resolvable<string>
+  url: Resolvable<string, RouteGeneric>
   /**
    * The webhook's signature key ("Getting Your Webhook Signature Key"), or a
    * list during a key reset (any one may match). A function may return
    * `undefined` for an unknown tenant: the request is then refused with 401.
    * Required; an empty key or list is refused at start-up.
    */
-  key: Resolvable<SignatureKeys | undefined>
+  key: Resolvable<SignatureKeys | undefined, RouteGeneric>
   /**
    * The largest raw body accepted, in bytes; larger ones get 413. Default:
    * the route's `bodyLimit`, else Fastify's (1 MiB). On a route with
@@ -59,7 +77,7 @@ export interface WebhookRouteOptions {
   onTest?: WebhookHandler<'test'>
   /** Runs for every verified event, after its own handlers. */
   onAny?: AnyWebhookHandler
-  /** Receives handler failures (500) and schema failures (422) with the event. */
+  /** Receives handler failures (500) and schema failures (422) with the event; with an inbox, every failed attempt (its context says which). */
   onError?: WebhookErrorHandler
   /**
    * Also run the production handlers for `test` events: a test CALL goes to
@@ -103,8 +121,8 @@ const ROUTE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth', 'inbox'
 ])
 
-/** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to. */
-export interface CheckedRouteOptions extends WebhookRouteOptions {
+/** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to; for any route's request type. */
+export interface CheckedRouteOptions extends WebhookRouteOptions<any> {
   /** the route's own handlers (from its `on…` options), then the shared `webhooks` set if any; read live at each delivery */
   handlerSets: readonly MagnetisWebhooks[]
 }

@@ -102,7 +102,11 @@ export async function checkSignature (route: WebhookRoute, body: ReadBody, signa
   if (typeof url !== 'string' || url === '') {
     throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')
   }
-  if (!verifySignature({ key, url, payload: body.pairs, signature })) throw new InvalidSignatureError()
+  // A JSON body whose integer literals may stand for PHP floats is also read so (docs/signature-rule.md, "Numbers").
+  if (!verifySignature({ key, url, payload: body.pairs, signature }) &&
+    !(body.alternatives ?? []).some((pairs) => verifySignature({ key, url, payload: pairs, signature }))) {
+    throw new InvalidSignatureError()
+  }
 }
 
 /**

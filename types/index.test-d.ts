@@ -34,16 +34,40 @@ app.register(magnetisWebhooks, {
     expectType<Call>(event.data)
     expectType<'call:completed'>(event.name)
     expectType<'call'>(event.resource)
-    expectType<number>(event.data.duration)
     expectType<FastifyRequest>(request)
+    // Types tell the truth about null: only the call's id is guaranteed.
+    expectType<string>(event.data.id)
+    expectType<number | null | undefined>(event.data.duration)
+    expectType<number | null | undefined>(event.data.voice_duration)
+    expectType<string | null | undefined>(event.data.end_status)
+    expectType<string | null | undefined>(event.data.calling_number)
+    expectType<string | null | undefined>(event.data.recipient_number)
+    expectType<boolean | null | undefined>(event.data.missed)
+    expectType<string | null | undefined>(event.data.account?.id)
+    // `visitor` may be null or absent; its PHP arrays are lists or maps.
+    expectNotAssignable<object>(event.data.visitor)
+    expectType<string | null | undefined>(event.data.visitor?.gclid)
+    expectType<unknown[] | Record<string, unknown> | null | undefined>(event.data.visitor?.custom_params)
+    type Listed<T> = Array<T | null> | Record<string, T | null> | null | undefined
+    expectType<Listed<{ key?: string | null, value?: string | null }>>(event.data.visitor?.utm)
+    // A PHP list may come as a map (after array_filter): Object.values reads both.
+    expectType<string | null | undefined>(Object.values(event.data.events ?? [])[0]?.value)
+    expectNotAssignable<number>(event.data.duration)
   },
   onCallMissed: (event) => { expectType<Call>(event.data) },
   onCallRinging: (event) => { expectType<Call>(event.data) },
   onEmailReceived: (event) => {
     expectType<Email>(event.data)
     expectType<'email'>(event.resource)
+    // Nothing of an email is guaranteed (every field is inferred).
+    expectType<string | null | undefined>(event.data.id)
+    expectType<string | null | undefined>(event.data.visitor?.ga)
   },
-  onLeadCreated: (event) => { expectType<Lead>(event.data) },
+  onLeadCreated: (event) => {
+    expectType<Lead>(event.data)
+    expectType<string | null | undefined>(event.data.call_id)
+    expectNotAssignable<object>(event.data.account)
+  },
   onTest: (event) => {
     expectType<WebhookEvent<'test'>>(event)
     if (event.resource === 'call') expectType<Call>(event.data)
@@ -83,9 +107,9 @@ expectNotAssignable<MagnetisWebhooksOptions>({ path: '/p', url })
 // url and key may be functions of the request, sync or async; a key resolver may find no key.
 app.register(magnetisWebhooks, {
   path: '/webhooks/magnetis/:account',
-  url: (request) => `${url}/${(request.params as { account: string }).account}`,
+  url: (request) => `${url}/${request.params.account}`,
   key: async (request) => {
-    expectType<FastifyRequest>(request)
+    expectAssignable<FastifyRequest>(request)
     return Math.random() > 0.5 ? ['a', 'b'] : undefined
   }
 })
@@ -133,6 +157,37 @@ app.post('/hook', {
   expectError(isWebhookEvent(event, 'not:documented'))
   return 'ok'
 })
+// Resolvers of a route's config know its path parameters (strings), under strict TypeScript.
+app.post('/webhooks/magnetis/:account', {
+  config: {
+    magnetis: {
+      key: async (request) => {
+        expectType<Record<string, string>>(request.params)
+        return request.params.account
+      },
+      url: (request) => `https://shop.example/webhooks/magnetis/${request.params.account}`
+    }
+  }
+}, async (request) => request.magnetisEvent?.name ?? null)
+// A resolver may name its own request type, with string path parameters…
+app.post<{ Params: { account: string } }>('/webhooks/typed/:account', {
+  config: {
+    magnetis: {
+      key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.account,
+      url: (request) => `https://shop.example/webhooks/typed/${request.params.account}`
+    }
+  }
+}, async (request) => request.params.account)
+// …and the options object may be typed for its route before it is used.
+const tenantRoute: WebhookRouteOptions<{ Params: { account: string, site: string } }> = {
+  key: (request) => { expectType<string>(request.params.site); return key },
+  url
+}
+app.post('/tenants/:account/:site', { config: { magnetis: tenantRoute } }, async () => 'ok')
+expectError<WebhookRouteOptions<{ Params: { account: string } }>>({ key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.acount, url })
+// A resolver that gives the wrong type does not compile.
+expectError(app.post('/hook/:account', { config: { magnetis: { url, key: (request) => request.params.account?.length } } }, async () => 'ok'))
+
 app.get('/elsewhere', async (request) => {
   expectType<AnyWebhookEvent | null>(request.magnetisEvent)
   return 'ok'

@@ -72,22 +72,27 @@ export async function inbox (args: string[], io: CliIo): Promise<number> {
  * usage error (database unreachable, no inbox there) is one line on stderr
  * and exit code 1, never a stack trace.
  */
-async function withInbox (command: string, values: Parameters<typeof openInbox>[0], io: CliIo, body: (opened: OpenedInbox) => Promise<number>): Promise<number> {
+async function withInbox (command: string, values: Parameters<typeof openInbox>[0] & { json?: boolean | undefined }, io: CliIo,
+  body: (opened: OpenedInbox) => Promise<number>): Promise<number> {
+  const fail = (error: unknown): number => failed(`magnetis-webhooks inbox ${command}`, error, values.json === true, io)
   let opened: OpenedInbox
   try {
     opened = await openInbox(values, io)
   } catch (error) {
-    return failed(command, error, io)
+    return fail(error)
   }
   // Usage errors are all thrown before the inbox opens; a failure from here on is exit code 1.
-  const code = await body(opened).catch((error: unknown) => failed(command, error, io))
+  const code = await body(opened).catch(fail)
   await opened.close()
   return code
 }
 
-function failed (command: string, error: unknown, io: CliIo): number {
+/** A failure: one line on stderr, or with `--json` one JSON line on stdout, `{ ok: false, exitCode: 1, error }`, as usage errors are. */
+function failed (where: string, error: unknown, json: boolean, io: CliIo): number {
   if (error instanceof UsageError) throw error
-  io.stderr(`magnetis-webhooks inbox ${command}: ${(error as Error).message}\n`)
+  const message = (error as Error).message
+  if (json) printJson(io, { ok: false, exitCode: EXIT.failed, error: message })
+  else io.stderr(`${where}: ${message}\n`)
   return EXIT.failed
 }
 

@@ -1,8 +1,4 @@
-/**
- * The event object handed to handlers, and the handler signatures. Every type
- * derives from `EVENT_RESOURCES` in events.ts, so adding an event there types
- * its handler everywhere.
- */
+// Event and handler types, derived from `EVENT_RESOURCES` (names.ts): adding an event there types its handler everywhere.
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { EVENT_RESOURCES, ResourceName } from './names.js'
 import type { Call, Email, Lead, ResourceData } from './schemas/index.js'
@@ -10,12 +6,10 @@ import type { Call, Email, Lead, ResourceData } from './schemas/index.js'
 /** A documented production event name: `call:completed`, `call:missed`, `call:ringing`, `email:received`, `lead:created`. */
 export type ProductionEventName = keyof typeof EVENT_RESOURCES
 
+// `payload` is the whole decoded body as signed; `test` is true for the vendor's test panel, also when routed to production handlers.
 interface EventBase<Name extends string> {
-  /** the `event` field of the payload, e.g. `call:completed` */
   name: Name
-  /** the whole decoded body as signed: `{ event, data, …any extra fields }` */
   payload: Record<string, unknown>
-  /** `true` when the vendor's test panel sent it (`event: "test"`), also when `dispatchTestEvents` routes it to a production handler */
   test: boolean
 }
 
@@ -25,22 +19,14 @@ export interface ProductionEvent<Name extends ProductionEventName = ProductionEv
   data: ResourceData[typeof EVENT_RESOURCES[Name]]
 }
 
-/**
- * A verified `test` event from the vendor's test panel. `resource` is inferred
- * from `data` (README: "Test events"); when no rule matches it is `undefined`
- * and `data` was not validated.
- */
+/** A `test` event: `resource` is inferred from `data` (README, "Test events"); `undefined` when no rule matches, and then `data` is unchecked. */
 export type TestEvent =
   | (EventBase<'test'> & { resource: 'call', data: Call })
   | (EventBase<'test'> & { resource: 'email', data: Email })
   | (EventBase<'test'> & { resource: 'lead', data: Lead })
   | (EventBase<'test'> & { resource: undefined, data: Record<string, unknown> })
 
-/**
- * A verified event whose name the vendor page does not document (a future
- * event). Its `data` is the decoded object, checked only to be an object;
- * `resource` is the part of the name before `:` when it names a resource.
- */
+/** An event the vendor page does not document (a future one): `data` is only checked to be an object. */
 export interface OtherEvent extends EventBase<string> {
   resource: ResourceName | undefined
   data: Record<string, unknown>
@@ -52,13 +38,7 @@ export type WebhookEvent<Name extends string = string> =
     : Name extends 'test' ? TestEvent
       : OtherEvent
 
-/**
- * Any verified event (`onAny`, `request.magnetisEvent`). Comparing `name`
- * does not narrow `data`: a future event (`OtherEvent`) may carry any name,
- * so after `event.name === 'call:completed'` the data is still
- * `Call | Record<string, unknown>`. For typed data, use the event's own
- * handler (`onCallCompleted`, `webhooks.on('call:completed', …)`).
- */
+/** Any verified event (`onAny`, `request.magnetisEvent`); narrow it with `isWebhookEvent`, since a future event may carry any name. */
 export type AnyWebhookEvent = { [Name in ProductionEventName]: ProductionEvent<Name> }[ProductionEventName] | TestEvent | OtherEvent
 
 /**
@@ -93,14 +73,7 @@ export type WebhookHandler<Name extends string = string> =
 /** An `onAny` handler: runs after the event's own handlers, for every verified event. */
 export type AnyWebhookHandler = (event: AnyWebhookEvent, request: FastifyRequest, context: WebhookContext) => unknown
 
-/**
- * An `onError` handler: receives a `HandlerError` (500: `errors` lists every
- * handler failure) with the event, or an `InvalidEventError` (422: the data
- * failed its schema) with the unvalidated event, so nothing signed is lost.
- * With an inbox it hears every failed attempt (`context.attempt`,
- * `context.lastAttempt`), and the inbox's own failures (`InboxDeliveryError`).
- * What it throws is logged, never replied.
- */
+/** Receives a `HandlerError` (500; with an inbox, each failed attempt) or an `InvalidEventError` (422) with the unvalidated event; what it throws is logged. */
 export type WebhookErrorHandler = (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest, context: WebhookContext) => unknown
 
 /** A signed event whose data did not pass its schema: everything the vendor sent, unchecked. */

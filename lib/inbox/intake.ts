@@ -22,8 +22,9 @@ export function createIntake (worker: InboxWorker, maxDepth: number): InboxIntak
   return {
     async store (request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt> {
       // The envelope is checked as without an inbox (400): a body with no event name is no webhook to keep.
-      const { name, data } = readEnvelope(body.json ?? unflattenPairs(body.pairs, { maxDepth }))
-      const id = data.id
+      const { name, data } = readEnvelope(body.json ?? unflattenPairs(body.pairs, { maxDepth }), body.encoding)
+      // Data that is no object is kept too: the worker marks it invalid, where it can be replayed.
+      const id = typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined
       const dataId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null
       const delivery: InboxDelivery = {
         body: rawBody,

@@ -136,6 +136,9 @@ async function storeStory (t: Test, store: InboxStore, where: Where): Promise<vo
     const unknown = await runInProcess(['inbox', 'show', '999999', ...where], env)
     t.match(unknown, { code: 1, stdout: '', stderr: /^magnetis-webhooks inbox show: no delivery "999999" in / })
     assertClean(t, unknown)
+    const unknownJson = await runInProcess(['inbox', 'show', '999999', ...where, '--json'], env)
+    t.match(unknownJson, { code: 1, stderr: '' })
+    t.match(JSON.parse(unknownJson.stdout), { ok: false, exitCode: 1, error: /^no delivery "999999" in / }, 'with --json, the failure as JSON on stdout')
   })
 
   await t.test('replay: re-verified with the key and URL, set back to pending, and handled again by the running app', async t => {
