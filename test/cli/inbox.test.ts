@@ -345,7 +345,7 @@ t.test('bad input: a clear error and exit code, no stack trace, nothing created 
     [['inbox', 'list', '--file', file, '--status', 'lost'], /--status must be pending, processing, done, dead, invalid/],
     [['inbox', 'list', '--file', file, '--limit', '0'], /--limit must be a positive whole number/],
     [['inbox', 'list', '--file', file, '--before', 'x'], /--before must be a positive whole number/],
-    [['inbox', 'list', '--file', file, '--colour'], /Unknown option '--colour'/],
+    [['inbox', 'list', '--file', file, '--colour'], /unknown option "--colour"/],
     [['inbox', 'show', '--file', file], /show needs the id of a delivery/],
     [['inbox', 'show', '1', '2', '--file', file], /unexpected argument "2"/],
     [['inbox', 'replay', '--file', file], /replay takes delivery ids or --status dead\|invalid, not both/],
