@@ -73,6 +73,11 @@ export class InboxWorker {
     this.#log = app.log.child({ inbox: store.kind })
   }
 
+  /** True once started (and until stopped). */
+  get running (): boolean {
+    return this.#state === 'running'
+  }
+
   /** Serves a route's stored rows (`"POST /url"`); a route known only at its first request is added then. */
   addRoute (key: string, route: WebhookRoute): void {
     this.#routes.set(key, route)
@@ -101,15 +106,11 @@ export class InboxWorker {
   }
 
   /**
-   * Stops claiming, waits up to `closeTimeout` for rows in flight, then
-   * closes the store. Rows still running keep their lease: after it runs
+   * Stops a started worker: stops claiming, waits up to `closeTimeout` for
+   * rows in flight, then closes the store. Rows still running keep their lease: after it runs
    * out, the next start takes them again.
    */
   async stop (): Promise<void> {
-    if (this.#state !== 'running') {
-      this.#state = 'stopped'
-      return
-    }
     this.#state = 'stopped'
     clearTimeout(this.#timer)
     clearTimeout(this.#pruneTimer)

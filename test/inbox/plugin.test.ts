@@ -260,6 +260,16 @@ t.test('the stored data.id: a string as is, a number as text, else none (and the
   t.equal((await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: { nested: true } } }))).body.duplicate, true)
 })
 
+t.test('signed data that is no object is stored (no data.id) and becomes invalid, where it can be replayed', async t => {
+  const inbox = testInbox(t)
+  const app = await inboxApp(t, inbox)
+  const answer = await injectPost(app, '/hook', deliver({ event: 'call:completed', data: 'not an object' }))
+  t.equal(answer.status, 200)
+  t.equal(answer.body.id, null)
+  const row = await waitForStatus(inbox, answer.body.delivery, 'invalid')
+  t.equal(row.dataId, null)
+})
+
 t.test('with pairsFromBody, a delivery without Content-Type is stored with none, and read the same way from the row', async t => {
   const inbox = testInbox(t)
   const seen: unknown[] = []
