@@ -1,11 +1,6 @@
-/**
- * Phone numbers masked for display (`inbox show`, `inbox list`): a stored
- * payload holds callers' numbers, and a terminal, a ticket or a chat log is
- * no place for them. The rule is in docs/readme/inbox-cli.md ("Masking").
- */
+// Phone numbers masked for display by `inbox show` and `inbox list` (docs/readme/inbox-cli.md, "Masking").
 
-// A run of digits with the usual separators, optionally opened by "+" or "(",
-// standing alone (no letter or digit glued to either end).
+// Digits with the usual separators, opened by "+" or "(" at most, with no letter or digit glued to either end.
 const PHONE_LIKE = /(?<![\p{L}\p{N}_])[+(]{0,2}\d[\d ().-]*\d(?![\p{L}\p{N}_])/gu
 // Dates are the digit runs a payload holds most: 2023-08-30, 30.08.2023.
 const DATE_LIKE = /^(?:\d{4}-\d{2}-\d{2}|\d{2}[./-]\d{2}[./-]\d{4})/
