@@ -8,7 +8,10 @@
 // Environment (seconds): BENCH_DURATION per route case (default 5),
 // BENCH_SOAK for the memory run (default 60), BENCH_MICRO per
 // verification case (default 1), BENCH_CONNECTIONS (default 10),
-// BENCH_ONLY=micro,routes,scaling,soak to run some parts only;
+// BENCH_ONLY=micro,routes,inbox,scaling,soak to run some parts only;
+// BENCH_INBOX_CONNECTIONS (default 20) and BENCH_INBOX_ROUNDS (default 2)
+// for the inbox part (the in-request route and the SQLite inbox route,
+// alternated, each round on fresh servers);
 // BENCH_LIB=path/to/index.js to measure another build of the library;
 // BENCH_PROFILE=1 starts each server with --cpu-prof (profiles in
 // bench/profiles/, summarised by `node profile.mjs FILE`).
@@ -22,9 +25,13 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const SOAK = Number(process.env.BENCH_SOAK ?? 60)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const PROFILE = process.env.BENCH_PROFILE === '1'
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'micro,routes,scaling,soak').split(',').map((part) => part.trim()))
+const INBOX_CONNECTIONS = Number(process.env.BENCH_INBOX_CONNECTIONS ?? 20)
+const INBOX_ROUNDS = Number(process.env.BENCH_INBOX_ROUNDS ?? 2)
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'micro,routes,inbox,scaling,soak').split(',').map((part) => part.trim()))
 
 const TARGETS = {
+  inboxThroughput: 0.5, // inbox route acknowledged req/s ÷ in-request route, at INBOX_CONNECTIONS (issue 10)
+  inboxP99: 10, // inbox route p99 acknowledgement latency, ms (issue 10)
   throughput: 0.85, // route (b) req/s ÷ bare (a)
   floor: 2, // verifySignature time ÷ one raw HMAC
   perKiB: 2 // slowest ÷ fastest time per KiB, 16 KiB to 1 MiB
@@ -108,8 +115,8 @@ async function memoryOf (server, gc) {
   return reply
 }
 
-async function load (port, { size = 0, encoding = 'json', signer = 'ours', duration = DURATION }) {
-  const generator = start('load.mjs', { port, size, encoding, signer, duration, connections: CONNECTIONS }, { cpu: 1 })
+async function load (port, { size = 0, encoding = 'json', signer = 'ours', duration = DURATION, connections = CONNECTIONS }) {
+  const generator = start('load.mjs', { port, size, encoding, signer, duration, connections }, { cpu: 1 })
   return next(generator, 'result')
 }
 
@@ -119,11 +126,14 @@ async function routeCase (label, kind, options = {}) {
   let started
   try {
     started = await startServer(kind, options.size)
+    const loadAverage = loadavg()[0]
+    const warmupRows = kind === 'inbox' ? rowCount(await inboxRows(started.server)) : undefined
     const result = await load(started.port, options)
     if (result.non2xx > 0 || result.errors > 0) {
       log(`bench: warning: ${label}: ${result.non2xx} non-2xx replies, ${result.errors} errors`)
     }
-    return { label, kind, ...options, ...result }
+    const inbox = kind === 'inbox' ? { warmupRows, ...await drainInbox(started.server) } : undefined
+    return { label, kind, ...options, ...result, loadAverage, inbox }
   } catch (error) {
     log(`bench: ${label} failed: ${error.message}`)
     report.failures.push(`${label}: ${error.message}`)
@@ -131,6 +141,34 @@ async function routeCase (label, kind, options = {}) {
   } finally {
     if (started) await stopServer(started.server)
   }
+}
+
+/** The inbox server's rows by status: `{ pending, processing, done, … }`. */
+async function inboxRows (server) {
+  const reply = next(server, 'inbox')
+  server.send({ type: 'inbox' })
+  const { type, ...counts } = await reply
+  return counts
+}
+
+function rowCount (counts) {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0)
+}
+
+/**
+ * The inbox server's rows when the load stopped, then how long its worker
+ * took to handle the backlog (polled every 100 ms, at most 120 s).
+ */
+async function drainInbox (server) {
+  const ask = () => inboxRows(server)
+  const atEnd = await ask()
+  const started = Date.now()
+  let now = atEnd
+  while ((now.pending ?? 0) + (now.processing ?? 0) > 0 && Date.now() - started < 120_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    now = await ask()
+  }
+  return { atEnd, drained: now, drainSeconds: (Date.now() - started) / 1000 }
 }
 
 // ---------------------------------------------------------------------------
@@ -146,7 +184,7 @@ const report = {
   pinning,
   library: relative(ROOT_DIR, DIST_ENTRY),
   failures: [],
-  settings: { DURATION, SOAK, CONNECTIONS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
+  settings: { DURATION, SOAK, CONNECTIONS, INBOX_CONNECTIONS, INBOX_ROUNDS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
 }
 if (report.loadBefore > 0.5) log(`bench: warning: load average ${report.loadBefore.toFixed(2)} before the run; other work on this machine skews the figures`)
 
@@ -171,6 +209,22 @@ if (ONLY.has('routes')) {
   }
   routes.push(await routeCase('(d) formbody + twilio.validateRequest', 'peer', { encoding: 'form', signer: 'twilio' }))
   report.routes = routes.filter(Boolean)
+}
+
+if (ONLY.has('inbox') && hasPlugin && typeof lib.sqliteInbox === 'function') {
+  log('bench: the price of a durable SQLite commit on this disk')
+  try {
+    report.fsync = await next(start('fsync.mjs', {}), 'fsync')
+  } catch (error) {
+    report.failures.push(`fsync: ${error.message}`)
+  }
+  // Alternated, so that the machine's other work weighs on both routes alike.
+  report.inbox = []
+  for (let round = 1; round <= INBOX_ROUNDS; round++) {
+    const inRequest = await routeCase(`(b) plugin, in-request, JSON, round ${round}`, 'plugin', { encoding: 'json', connections: INBOX_CONNECTIONS })
+    const inbox = await routeCase(`(e) plugin + SQLite inbox, JSON, round ${round}`, 'inbox', { encoding: 'json', connections: INBOX_CONNECTIONS })
+    report.inbox.push({ round, inRequest, inbox })
+  }
 }
 
 if (ONLY.has('scaling')) {
@@ -204,6 +258,7 @@ if (ONLY.has('soak') && hasPlugin) {
   }
 }
 report.seconds = (Date.now() - runStarted) / 1000
+report.loadAfter = loadavg()[0]
 
 // ---------------------------------------------------------------------------
 const markdown = render(report)
@@ -243,7 +298,7 @@ function render (report) {
     ['machine', `${report.cpu}, ${report.cores} cores, ${mib(report.memory)} RAM, ${report.platform}`],
     ['Node.js', `${report.node} (V8 ${report.v8})`],
     ['library measured', '`' + report.library + '`'],
-    ['load average before the run', report.loadBefore.toFixed(2)],
+    ['load average (1 min) before and after the run', `${report.loadBefore.toFixed(2)}, ${report.loadAfter.toFixed(2)}`],
     ['settings', `${report.settings.DURATION} s per route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
     ['run time', `${report.seconds.toFixed(0)} s`]
   ]))
@@ -285,6 +340,38 @@ function render (report) {
     targets.push([`route (b) at ${TARGETS.throughput} or more of (a)`, plugin ? `${fixed(ratio, 2)}` : 'no plugin', metOrMissed(plugin && plugin.non2xx === 0 ? ratio >= TARGETS.throughput : undefined)])
   }
 
+  if (report.inbox) {
+    const rounds = report.inbox.filter(({ inRequest, inbox }) => inRequest && inbox)
+    out.push(`\n## Durable inbox (issue 10): in-request dispatch beside the SQLite inbox (autocannon, ${report.settings.INBOX_CONNECTIONS} connections, ${report.settings.DURATION} s each)\n\n` +
+      'The seed sample (a `test` event, never deduplicated: every request is a new row), signed, JSON. (b) runs the no-op handler inside the request; ' +
+      '(e) replies 200 once the row is committed (`sqliteInbox` defaults: WAL, `synchronous = FULL`; the writes of one event-loop turn, the requests\' inserts and the worker\'s claims and settles, in one commit) ' +
+      'and its worker runs the handler from the row, in the same process. Rounds alternate the two routes on fresh servers; ' +
+      '"rows stored" counts the rows of the load (not those of the warm-up); "backlog" is the rows not yet handled when the load stopped, "drain" the time the worker then took to handle them. Latencies in whole milliseconds.\n')
+    out.push(table(['route', 'load avg', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'rows stored', 'backlog', 'drain s', 'inbox ÷ in-request'],
+      report.inbox.flatMap(({ inRequest, inbox }) => [inRequest, inbox].filter(Boolean).map((row) => {
+        const rows = row.inbox && rowCount(row.inbox.drained) - row.inbox.warmupRows
+        return [row.label, fixed(row.loadAverage, 2), fixed(row.requestsPerSecond), fixed(row.latency.p50), fixed(row.latency.p99), fixed(row.latency.max),
+          fixed(row.non2xx), row.inbox ? fixed(rows) : '', row.inbox ? fixed((row.inbox.atEnd.pending ?? 0) + (row.inbox.atEnd.processing ?? 0)) : '',
+          row.inbox ? fixed(row.inbox.drainSeconds, 1) : '', row === inbox && inRequest ? fixed(inbox.requestsPerSecond / inRequest.requestsPerSecond, 2) : ''
+        ]
+      }))))
+    if (report.fsync) {
+      const { FULL, NORMAL, commits } = report.fsync
+      out.push(`\nOne-row SQLite commits on this disk (WAL, ${commits} in a row, bench/fsync.mjs): \`synchronous = FULL\` (the inbox's) median ${fixed(FULL.medianMs, 2)} ms, p99 ${fixed(FULL.p99Ms, 2)} ms; ` +
+        `\`NORMAL\` (no fsync) median ${fixed(NORMAL.medianMs, 2)} ms, p99 ${fixed(NORMAL.p99Ms, 2)} ms. A request that arrives while a commit is on its way waits for it and then for its own: ` +
+        'about two FULL commits is the floor of the inbox route\'s worst acknowledgements, whatever the CPU.\n')
+    }
+    if (rounds.length > 0) {
+      const ratios = rounds.map(({ inRequest, inbox }) => inbox.requestsPerSecond / inRequest.requestsPerSecond)
+      const p99s = rounds.map(({ inbox }) => inbox.latency.p99)
+      const clean = rounds.every(({ inbox }) => inbox.non2xx === 0 && inbox.errors === 0)
+      targets.push([`inbox route at ${TARGETS.inboxThroughput} or more of the in-request route (${report.settings.INBOX_CONNECTIONS} connections)`,
+        `${ratios.map((ratio) => fixed(ratio, 2)).join(', ')} (per round)`, metOrMissed(clean ? Math.min(...ratios) >= TARGETS.inboxThroughput : undefined)])
+      targets.push([`inbox route p99 acknowledgement latency under ${TARGETS.inboxP99} ms`, `${p99s.map((p99) => fixed(p99)).join(', ')} ms (per round)`,
+        metOrMissed(clean ? Math.max(...p99s) < TARGETS.inboxP99 : undefined)])
+    }
+  }
+
   if (report.scaling) {
     out.push(`\n## Scaling: route throughput by body size (JSON, ${report.settings.DURATION} s each)\n`)
     out.push(table(['JSON body', 'bare req/s', 'bare p99 ms', 'plugin req/s', 'plugin p99 ms', 'plugin ÷ bare', 'plugin MiB/s'],
@@ -306,7 +393,7 @@ function render (report) {
     targets.push(['no memory growth over the sustained run', `heap after GC ${mib(middle.heapUsed)} at the middle, ${mib(after.heapUsed)} at the end (${requests.toLocaleString('en-US')} requests)`, metOrMissed(grew <= HEAP_GROWTH_ALLOWED)])
   }
 
-  out.push('\n## Targets (issue 5)\n')
+  out.push('\n## Targets (issues 5 and 10)\n')
   out.push(table(['target', 'measured', ''], targets))
   if (report.failures.length > 0) out.push('\nCases that failed: ' + report.failures.join('; ') + '\n')
   return out.join('\n')

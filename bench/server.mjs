@@ -1,15 +1,19 @@
 // One listening server per process, started by run.mjs with an IPC channel:
 //   node --expose-gc server.mjs '{"kind":"bare","size":0}'
 // kinds: bare (JSON, the ceiling), bare-form (@fastify/formbody, no check),
-// plugin (this package's shorthand route), peer (@fastify/formbody + Twilio's
-// validateRequest in a preHandler). It warms itself up with inject() (and
+// plugin (this package's shorthand route), inbox (the same route with a
+// SQLite inbox in bench/var/, its durable setting: WAL, synchronous=FULL),
+// peer (@fastify/formbody + Twilio's validateRequest in a preHandler). It warms itself up with inject() (and
 // checks the reply is 200) before it says it is ready, answers
-// {type: 'memory', gc} messages with process.memoryUsage(), and exits when
-// the orchestrator goes away.
+// {type: 'memory', gc} messages with process.memoryUsage() and (inbox)
+// {type: 'inbox'} with the rows by status, and exits when the orchestrator
+// goes away.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import Fastify from 'fastify'
 import formbody from '@fastify/formbody'
 import {
-  BODY_LIMIT, ENDPOINT_URL, PATH, SIGNATURE_HEADER, SIGNATURE_KEY, bodiesOf, loadLibrary
+  BENCH_DIR, BODY_LIMIT, ENDPOINT_URL, PATH, SIGNATURE_HEADER, SIGNATURE_KEY, bodiesOf, loadLibrary
 } from './fixtures.mjs'
 
 const { kind, size = 0, warmup = 300, warmupMs = 1000 } = JSON.parse(process.argv[2] ?? '{}')
@@ -21,6 +25,7 @@ const reply = (event, id) => ({ ok: true, event, id })
 
 const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT })
 let warmupRequest
+let inboxDir
 
 switch (kind) {
   case 'bare':
@@ -41,6 +46,24 @@ switch (kind) {
       bodyLimit: BODY_LIMIT,
       // The seed sample's event is "test"; a handler that does nothing
       // measures the plugin, not the application.
+      onTest: async () => {}
+    })
+    warmupRequest = { payload: bodies.json, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: bodies.jsonSignature } }
+    break
+  }
+  case 'inbox': {
+    if (typeof lib.sqliteInbox !== 'function') throw new Error('bench: dist/esm/index.js has no sqliteInbox yet')
+    // On the project's disk, not /tmp (which may be a RAM disk, where an fsync costs nothing).
+    mkdirSync(join(BENCH_DIR, 'var'), { recursive: true })
+    inboxDir = mkdtempSync(join(BENCH_DIR, 'var', 'inbox-'))
+    await app.register(lib.default, {
+      path: PATH,
+      url: ENDPOINT_URL,
+      key: SIGNATURE_KEY,
+      bodyLimit: BODY_LIMIT,
+      // The default settings: each 200 waits for its row's commit and fsync (shared by the requests of one event-loop turn).
+      inbox: lib.sqliteInbox({ file: join(inboxDir, 'inbox.db') }),
+      // "test" events are never deduplicated: every request of the run is a new row.
       onTest: async () => {}
     })
     warmupRequest = { payload: bodies.json, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: bodies.jsonSignature } }
@@ -83,7 +106,16 @@ for (let index = 0; index < warmup && (index < 5 || Date.now() < warmupEnd); ind
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 
-process.on('message', (message) => {
+process.on('message', async (message) => {
+  if (message?.type === 'inbox') {
+    // Counted with a connection of its own: the store has no count, and listing every row would cost more than the run.
+    const { default: Database } = await import('libsql')
+    const db = new Database(join(inboxDir, 'inbox.db'))
+    const rows = db.prepare('SELECT status, count(*) AS count FROM magnetis_inbox GROUP BY status').all([])
+    db.close()
+    process.send({ type: 'inbox', ...Object.fromEntries(rows.map((row) => [row.status, Number(row.count)])) })
+    return
+  }
   if (message?.type !== 'memory') return
   if (message.gc) {
     // Twice: the first pass may only promote what the second frees.
@@ -93,6 +125,9 @@ process.on('message', (message) => {
   process.send({ type: 'memory', ...process.memoryUsage(), maxRSS: process.resourceUsage().maxRSS * 1024 })
 })
 process.on('disconnect', () => {
-  app.close().finally(() => process.exit(0))
+  app.close().finally(() => {
+    if (inboxDir !== undefined) rmSync(inboxDir, { recursive: true, force: true })
+    process.exit(0)
+  })
 })
 process.send({ type: 'ready', port: app.server.address().port })

@@ -4,11 +4,13 @@ import Fastify from 'fastify'
 import magnetisWebhooks from '../dist/esm/index.js'
 
 /**
- * @param {{ key: string, url: string, logger?: boolean | object, onEvent?: (event: object) => void }} options
+ * @param {{ key: string, url: string, logger?: boolean | object, onEvent?: (event: object) => void, inbox?: object }} options
  *   key: the webhook's signature key; url: the endpoint URL exactly as typed in the Magnétis interface;
- *   onEvent: called by every handler with the event it received (the demo counts them).
+ *   onEvent: called by every handler with the event it received (the demo counts them);
+ *   inbox: a store such as sqliteInbox({ file }): each verified delivery is stored before the 200 and
+ *   handled from the store, with retries (without it, handlers run inside the request).
  */
-export async function buildApp ({ key, url, logger = true, onEvent = () => {} }) {
+export async function buildApp ({ key, url, logger = true, onEvent = () => {}, inbox }) {
   const app = Fastify({ logger })
 
   app.get('/health', async () => ({ ok: true }))
@@ -17,6 +19,7 @@ export async function buildApp ({ key, url, logger = true, onEvent = () => {} })
     path: '/webhooks/magnetis',
     url,
     key,
+    inbox,
     onCallCompleted: async (event, request) => {
       // Log ids and durations, never full phone numbers.
       request.log.info({ call: event.data.id, duration: event.data.duration }, 'call completed')

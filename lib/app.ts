@@ -77,7 +77,8 @@ class InboxWorkers {
 
   async stop (): Promise<void> {
     if (!this.#started) return
-    await Promise.all([...this.#workers.values()].map((worker) => worker.stop()))
+    // A worker never started (its route's first delivery was refused) has nothing to stop.
+    await Promise.all([...this.#workers.values()].filter((worker) => worker.running).map((worker) => worker.stop()))
   }
 }
 

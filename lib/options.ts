@@ -77,7 +77,7 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   onTest?: WebhookHandler<'test'>
   /** Runs for every verified event, after its own handlers. */
   onAny?: AnyWebhookHandler
-  /** Receives handler failures (500) and schema failures (422) with the event. */
+  /** Receives handler failures (500) and schema failures (422) with the event; with an inbox, every failed attempt (its context says which). */
   onError?: WebhookErrorHandler
   /**
    * Also run the production handlers for `test` events: a test CALL goes to

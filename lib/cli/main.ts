@@ -1,6 +1,7 @@
 // `magnetis-webhooks`: dispatches to one module per command; bin/magnetis-webhooks.js calls `main`.
 import { EXIT, printJson, UsageError, type CliIo } from './common.js'
 import { history, HELP as HISTORY_HELP } from './history.js'
+import { inbox, HELP as INBOX_HELP } from './inbox.js'
 import { listen, HELP as LISTEN_HELP } from './listen.js'
 import { send, HELP as SEND_HELP } from './send.js'
 import { sign, HELP as SIGN_HELP } from './sign.js'
@@ -13,7 +14,8 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   sign: { run: sign, help: SIGN_HELP },
   verify: { run: verify, help: VERIFY_HELP },
   listen: { run: listen, help: LISTEN_HELP },
-  history: { run: history, help: HISTORY_HELP }
+  history: { run: history, help: HISTORY_HELP },
+  inbox: { run: inbox, help: INBOX_HELP }
 }
 
 export const HELP = `Usage: magnetis-webhooks <command> [options]
@@ -24,12 +26,13 @@ Commands:
   verify           check a captured request and name the culprit if it does not verify
   listen           run a local endpoint that prints every request and whether it verifies
   history          show the last 10 attempts of send
+  inbox            list, show, replay or prune the deliveries kept by the durable inbox
 
 Run "magnetis-webhooks <command> --help" for a command's options.
 The signature key comes from --key or MAGNETIS_KEY; it is never printed.
 With --json, a command's result is JSON on standard output, and so is a usage
 error: {"ok": false, "exitCode": 2, "error": "…", "help": "…"}.
-Exit codes: 0 ok or valid, 1 invalid signature or non-2xx reply, 2 usage error.
+Exit codes: 0 ok or valid, 1 invalid signature, non-2xx reply or failed inbox command, 2 usage error.
 `
 
 const processIo: CliIo = {
@@ -38,7 +41,7 @@ const processIo: CliIo = {
   env: process.env
 }
 
-/** Runs one command line (the arguments after the program name); returns the exit code: 0 ok, 1 invalid or non-2xx, 2 usage error. */
+/** Runs one command line (the arguments after the program name); returns the exit code: 0 ok, 1 invalid, non-2xx or failed inbox command, 2 usage error. */
 export async function main (argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...args] = argv
   if (name === '--help' || name === '-h' || name === 'help') {

@@ -3,7 +3,8 @@
  * (an optional peer, loaded when the store opens). WAL journal with
  * `synchronous = FULL`: each commit is on disk (fsync) before `insert`
  * resolves, so a 2xx survives a power loss, not only a crash of the
- * process; concurrent inserts share one commit (docs/inbox.md, "Group commit").
+ * process; the writes of one turn of the event loop (inserts, claims and
+ * settles alike) share one commit (docs/inbox.md, "Group commit").
  */
 import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -82,9 +83,10 @@ interface Statements {
   prune: Statement
 }
 
+/** A write waiting for the next group commit. */
 interface Pending {
-  delivery: InboxDelivery
-  resolve: (result: InsertResult) => void
+  write: (statements: Statements) => unknown
+  resolve: (result: any) => void
   reject: (error: unknown) => void
 }
 
@@ -159,7 +161,7 @@ class SqliteInbox implements InboxStore {
   }
 
   async close (): Promise<void> {
-    // Inserts already queued still commit: their requests are waiting for it.
+    // Writes already queued still commit: their requests (or rows) are waiting for it.
     if (this.#queue.length > 0) this.#flush()
     this.#db?.close()
     this.#db = undefined
@@ -168,9 +170,18 @@ class SqliteInbox implements InboxStore {
   }
 
   insert (delivery: InboxDelivery): Promise<InsertResult> {
+    return this.#write((statements) => insertOne(statements, delivery))
+  }
+
+  /**
+   * Queues a write: every write queued in this turn of the event loop shares
+   * one commit, so one fsync. The worker's claims and settles go the same
+   * way as the requests' inserts: each costs a commit otherwise, and a
+   * synchronous commit holds the event loop (and so the next 200s) for an fsync.
+   */
+  #write<T> (write: (statements: Statements) => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ delivery, resolve, reject })
-      // Every insert queued in this turn of the event loop shares one commit (one fsync).
+      this.#queue.push({ write, resolve, reject })
       if (this.#queue.length === 1) setImmediate(() => this.#flush())
     })
   }
@@ -185,32 +196,32 @@ class SqliteInbox implements InboxStore {
       return
     }
     const statements = this.#statements as Statements
-    let results: InsertResult[]
+    let results: unknown[]
     try {
       db.exec('BEGIN IMMEDIATE')
-      results = batch.map(({ delivery }) => insertOne(statements, delivery))
+      results = batch.map(({ write }) => write(statements))
       db.exec('COMMIT')
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK')
       for (const item of batch) item.reject(error)
       return
     }
-    batch.forEach((item, index) => item.resolve(results[index] as InsertResult))
+    batch.forEach((item, index) => item.resolve(results[index]))
   }
 
   async claim (request: ClaimRequest): Promise<InboxRow[]> {
-    const rows = this.#use().claim.all({
+    const rows = await this.#write((statements) => statements.claim.all({
       owner: request.owner,
       now: request.now,
       leaseUntil: request.leaseUntil,
       routes: JSON.stringify(request.routes),
       limit: request.limit
-    })
+    }))
     return rows.map(toRow).sort((a, b) => Number(a.nextAttemptAt) - Number(b.nextAttemptAt) || Number(a.id) - Number(b.id))
   }
 
   async renew (id: string, owner: string, leaseUntil: number): Promise<boolean> {
-    return changed(this.#use().renew.run({ id: rowId(id), owner, leaseUntil }))
+    return changed(await this.#write((statements) => statements.renew.run({ id: rowId(id), owner, leaseUntil })))
   }
 
   async complete (id: string, owner: string, now: number): Promise<boolean> {
@@ -218,7 +229,7 @@ class SqliteInbox implements InboxStore {
   }
 
   async retry (id: string, owner: string, nextAttemptAt: number, error: InboxError, now: number): Promise<boolean> {
-    return changed(this.#use().retry.run({ id: rowId(id), owner, nextAttemptAt, message: error.message, code: error.code, now }))
+    return changed(await this.#write((statements) => statements.retry.run({ id: rowId(id), owner, nextAttemptAt, message: error.message, code: error.code, now })))
   }
 
   async dead (id: string, owner: string, error: InboxError, now: number): Promise<boolean> {
@@ -229,8 +240,8 @@ class SqliteInbox implements InboxStore {
     return this.#settle(id, owner, 'invalid', error, now)
   }
 
-  #settle (id: string, owner: string, status: InboxStatus, error: InboxError | null, now: number): boolean {
-    return changed(this.#use().settle.run({ id: rowId(id), owner, status, message: error?.message ?? null, code: error?.code ?? null, now }))
+  async #settle (id: string, owner: string, status: InboxStatus, error: InboxError | null, now: number): Promise<boolean> {
+    return changed(await this.#write((statements) => statements.settle.run({ id: rowId(id), owner, status, message: error?.message ?? null, code: error?.code ?? null, now })))
   }
 
   async list (filter: ListFilter = {}): Promise<InboxRow[]> {

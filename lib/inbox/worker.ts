@@ -73,18 +73,22 @@ export class InboxWorker {
     this.#log = app.log.child({ inbox: store.kind })
   }
 
+  /** True once started (and until stopped). */
+  get running (): boolean {
+    return this.#state === 'running'
+  }
+
   /** Serves a route's stored rows (`"POST /url"`); a route known only at its first request is added then. */
   addRoute (key: string, route: WebhookRoute): void {
     this.#routes.set(key, route)
   }
 
-  /** Opens the store and starts claiming; at the app's `ready()`. @throws the store's open error */
+  /** Opens the store and starts claiming; once, at the app's `ready()` or at the first delivery. @throws the store's open error */
   async start (): Promise<void> {
-    if (this.#state !== 'idle') return
     this.#state = 'running'
     this.#opened = acquire(this.store)
     await this.#opened
-    if (this.#state !== 'running') return
+    // Both do nothing if stop() came meanwhile.
     this.#prune()
     this.#wakeAt(this.settings.clock.now())
   }
@@ -102,15 +106,11 @@ export class InboxWorker {
   }
 
   /**
-   * Stops claiming, waits up to `closeTimeout` for rows in flight, then
-   * closes the store. Rows still running keep their lease: after it runs
+   * Stops a started worker: stops claiming, waits up to `closeTimeout` for
+   * rows in flight, then closes the store. Rows still running keep their lease: after it runs
    * out, the next start takes them again.
    */
   async stop (): Promise<void> {
-    if (this.#state !== 'running') {
-      this.#state = 'stopped'
-      return
-    }
     this.#state = 'stopped'
     clearTimeout(this.#timer)
     clearTimeout(this.#pruneTimer)
@@ -281,15 +281,19 @@ function unvalidatedEvent (row: InboxRow): UnvalidatedEvent {
   return { name: row.event, payload: {}, test: row.event === 'test', resource: undefined, data: undefined }
 }
 
-/** A failure as a row keeps it: message and code, cut to a bounded length. For handler failures, each handler's message, and the first one's code. */
+/** A failure as a row keeps it: message and code, cut to a bounded length. For handler failures, each handler's message, and the first code among them. */
 function inboxError (failure: unknown): InboxError {
-  const error = failure as Error & { code?: unknown }
-  let message = String(error?.message ?? failure)
-  let code = typeof error?.code === 'string' ? error.code : null
+  let { message, code } = describeError(failure)
   if (failure instanceof HandlerError) {
-    message += ': ' + failure.errors.map((cause) => String((cause as Error)?.message ?? cause)).join('; ')
-    const first = failure.errors[0] as { code?: unknown } | undefined
-    if (typeof first?.code === 'string') code = first.code
+    const causes = failure.errors.map(describeError)
+    message += ': ' + causes.map((cause) => cause.message).join('; ')
+    code = causes.find((cause) => cause.code !== null)?.code ?? code
   }
   return { message: message.length > MAX_ERROR_LENGTH ? message.slice(0, MAX_ERROR_LENGTH - 1) + '…' : message, code }
+}
+
+function describeError (value: unknown): InboxError {
+  if (!(value instanceof Error)) return { message: String(value), code: null }
+  const code = (value as { code?: unknown }).code
+  return { message: value.message, code: typeof code === 'string' ? code : null }
 }

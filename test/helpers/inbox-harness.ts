@@ -29,9 +29,10 @@ export async function inboxApp (t: { teardown: (fn: () => unknown) => void }, in
 
 /**
  * Waits until `check` gives a value other than `undefined` or `false`,
- * checking every 10 ms, for at most `timeout` ms (far more than any test needs).
+ * checking every 10 ms, for at most `timeout` ms (far more than any test needs,
+ * also on a machine shared with other builds).
  */
-export async function waitFor<T> (check: () => T | Promise<T>, what: string, timeout = 20_000): Promise<Exclude<T, undefined | false>> {
+export async function waitFor<T> (check: () => T | Promise<T>, what: string, timeout = 60_000): Promise<Exclude<T, undefined | false>> {
   const end = Date.now() + timeout
   for (;;) {
     const value = await check()

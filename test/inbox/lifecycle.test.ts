@@ -112,7 +112,8 @@ t.test('a lease lost while the handler runs is logged, and the stale worker does
   await started.wait()
   const other = new Database(file)
   t.teardown(() => other.close())
-  other.prepare('UPDATE magnetis_inbox SET lease_owner = ? WHERE id = ?').run(['another-worker', Number(answer.body.delivery)])
+  // Another worker holds it now, for an hour.
+  other.prepare('UPDATE magnetis_inbox SET lease_owner = ?, lease_until = ? WHERE id = ?').run(['another-worker', Date.now() + 3_600_000, Number(answer.body.delivery)])
   await waitFor(() => /lease of a running delivery was lost/.test(logs.text()), 'the renewal to notice')
   release.open()
   await waitFor(() => /lease ran out before it was settled/.test(logs.text()), 'the settle to notice')
@@ -242,6 +243,81 @@ t.test('a store that fails under the worker: claims, settles, renewals and prune
   t.equal(refused.status, 503, 'and deliveries are refused with 503 while it is down')
 })
 
+t.test('a delivery stored while a claim is running is claimed right after it, not at the next poll', async t => {
+  const store = testInbox(t, { pollInterval: 60_000 })
+  const firstClaim = gate()
+  const claimStarted = gate()
+  let claims = 0
+  // The real store, whose first claim answers only when the test says so.
+  const slow = {
+    ...methodsOf(store),
+    kind: store.kind,
+    settings: store.settings,
+    claim: async (request: Parameters<typeof store.claim>[0]) => {
+      const rows = await store.claim(request)
+      if (++claims === 1) {
+        claimStarted.open()
+        await firstClaim.wait()
+      }
+      return rows
+    }
+  }
+  const seen: string[] = []
+  const app = await inboxApp(t, slow as typeof store, { onAny: (event) => { seen.push(event.name) } })
+  await claimStarted.wait()
+  const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
+  // The insert's wake-up timer (due now) fires before this later one: it finds the claim still running.
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  firstClaim.open()
+  await waitForStatus(store, answer.body.delivery, 'done')
+  t.same(seen, ['call:completed'])
+})
+
+t.test('close() during a claim: the claim finishes, and the delivery stored meanwhile is left pending for the next start', async t => {
+  const file = join(t.testdir(), 'inbox.db')
+  const store = testInbox(t, { pollInterval: 60_000 }, file)
+  const firstClaim = gate()
+  const claimStarted = gate()
+  let claims = 0
+  const slow = {
+    ...methodsOf(store),
+    kind: store.kind,
+    settings: store.settings,
+    claim: async (request: Parameters<typeof store.claim>[0]) => {
+      const rows = await store.claim(request)
+      if (++claims === 1) {
+        claimStarted.open()
+        await firstClaim.wait()
+      }
+      return rows
+    }
+  }
+  let handled = 0
+  const app = Fastify()
+  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, inbox: slow as typeof store, onAny: () => { handled++ } })
+  // Fastify runs onClose hooks last-added first: this one, then the plugin's, which stops the worker at once and waits for the claim.
+  app.addHook('onClose', async () => { setImmediate(firstClaim.open) })
+  await app.ready()
+  await claimStarted.wait()
+  const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  await app.close()
+  t.equal(claims, 1, 'no claim after close()')
+  t.equal(handled, 0)
+  const reader = testInbox(t, {}, file)
+  await reader.open()
+  t.teardown(() => reader.close())
+  t.match(await reader.get(answer.body.delivery), { status: 'pending', attempts: 0 })
+})
+
+function methodsOf (store: object): Record<string, unknown> {
+  const methods: Record<string, unknown> = {}
+  for (const name of ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune']) {
+    methods[name] = (store as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(store)
+  }
+  return methods
+}
+
 t.test('one store on several routes and apps is opened once and closed with its last user', async t => {
   const inbox = testInbox(t)
   const seen: string[] = []
@@ -282,6 +358,8 @@ t.test('closing an app whose inbox never started (closed before ready(), or a ro
   early.post('/early', { config: { magnetis: { url: URL, key: KEY, inbox } } }, async () => 'unused')
   await early.register(magnetisWebhooks)
   await early.ready()
+  // Its first request prepares the route (and its worker) but is refused before anything is stored.
+  t.equal((await early.inject({ method: 'POST', url: '/early', headers: { 'content-type': 'application/json', 'x-calltracking-signature': 'AAAA' }, payload: '{}' })).statusCode, 401)
   await early.close()
   const notReady = Fastify()
   await notReady.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, inbox })

@@ -98,6 +98,19 @@ t.test('after maxAttempts failures the row is dead with its error, and stays unt
   t.equal(done.replays, 1)
 })
 
+t.test('the kept error: every handler\'s message, cut at 1000 characters, also for values thrown that are no Error', async t => {
+  const inbox = testInbox(t, { maxAttempts: 1 })
+  const app = await inboxApp(t, inbox, {
+    onCallCompleted: () => { throw 'plain text' },  // eslint-disable-line no-throw-literal
+    onAny: () => { throw new Error('x'.repeat(2000)) }
+  })
+  const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
+  const row = await waitForStatus(inbox, answer.body.delivery, 'dead')
+  t.equal(row.lastError?.message.length, 1000)
+  t.match(row.lastError?.message, /^fastify-magnetis-webhooks: 2 handlers failed for the "call:completed" event: plain text; xxx.*…$/)
+  t.equal(row.lastError?.code, 'FST_MAGNETIS_HANDLER_FAILED', 'no handler error had a code of its own')
+})
+
 t.test('a schema failure makes the row invalid at once: no retry, onError hears it; still answered 200', async t => {
   const inbox = testInbox(t)
   const errors: string[] = []
@@ -245,6 +258,16 @@ t.test('the stored data.id: a string as is, a number as text, else none (and the
   const without = await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: { nested: true } } }))
   t.same([without.body.id, (await inbox.get(without.body.delivery))?.dataId], [null, null])
   t.equal((await injectPost(app, '/hook', deliver({ event: 'visit:started', data: { id: { nested: true } } }))).body.duplicate, true)
+})
+
+t.test('signed data that is no object is stored (no data.id) and becomes invalid, where it can be replayed', async t => {
+  const inbox = testInbox(t)
+  const app = await inboxApp(t, inbox)
+  const answer = await injectPost(app, '/hook', deliver({ event: 'call:completed', data: 'not an object' }))
+  t.equal(answer.status, 200)
+  t.equal(answer.body.id, null)
+  const row = await waitForStatus(inbox, answer.body.delivery, 'invalid')
+  t.equal(row.dataId, null)
 })
 
 t.test('with pairsFromBody, a delivery without Content-Type is stored with none, and read the same way from the row', async t => {

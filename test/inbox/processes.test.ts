@@ -46,9 +46,9 @@ async function startApp (t: { teardown: (fn: () => unknown) => void }, env: Reco
   return { process: child, origin: listening.listening, lines, exited }
 }
 
-t.before(ensureBuilt)
-// Child processes start slowly on a busy machine; 10x what they need.
+// Child processes start slowly on a busy machine, and dist/ may need a build first; 10x what they need.
 t.setTimeout(180_000)
+t.before(ensureBuilt)
 
 function sample (id: string, event = 'call:completed'): Record<string, unknown> {
   return { event, data: { ...seedSample().data, id } }
