@@ -69,7 +69,16 @@ if (tsdCode !== 0) console.log(tsdOutput.trimEnd())
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 console.log(`test files: ${files.passed} passed, ${files.failed.length} failed${files.failed.length === 0 ? '' : ` (${files.failed.join(', ')})`}; ${seconds} s`)
 console.log(`types (tsd): ${tsdCode === 0 ? 'passed' : 'FAILED'}`)
-if (!coverageReported) console.log('coverage: tap printed no summary for this run')
+if (!coverageReported && tapCode !== null) {
+  // tap's reporter does not always print the summary when files run in parallel: ask for it from the saved coverage.
+  const report = spawn(process.execPath, [bin('tap'), 'report', 'text-summary'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let text = ''
+  report.stdout.on('data', (chunk) => { text += chunk })
+  await new Promise((resolve) => report.on('close', resolve))
+  const summary = text.split('\n').filter((line) => /^(Statements|Branches|Functions|Lines)\s*:/.test(line))
+  if (summary.length > 0) console.log(`coverage of lib/: ${summary.map((line) => line.replace(/\s+/g, ' ').trim()).join('; ')}`)
+  else console.log('coverage: tap printed no summary for this run')
+}
 // tap exits non-zero for a failed assert, and also for coverage under 100 %: that counts as a failure too.
 const coverageFailed = tapCode !== 0 && totals.fail === 0 && files.failed.length === 0
 if (coverageFailed) console.log('tap failed without a failed assert: coverage of lib/ is under 100 % (table above), or tap itself failed')
