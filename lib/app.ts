@@ -7,7 +7,7 @@
  * this module loaded is watched from its creation (Fastify's documented
  * `fastify.initialization` diagnostics channel), so that `ready()` checks
  * every route carrying `config.magnetis`, even in an app that never
- * registered the plugin. The rule and its limits: docs/readme/registration.md.
+ * registered the plugin. The rule and its limits: docs/registration.md.
  */
 import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
@@ -129,7 +129,7 @@ export class WebhookRoutes {
     const known = this.#prepared.get(magnetis)
     if (known !== undefined) return known
     const served = this.prepare(magnetis, routeName(request.routeOptions), request.log, isShorthand(request.routeOptions.config))
-    // Its worker learns of the route now, to process its rows (docs/readme/inbox.md).
+    // Its worker learns of the route now, to process its rows (docs/never-lose-an-event.md).
     served.worker?.addRoute(`${request.method} ${String(request.routeOptions.url)}`, served.route)
     return served
   }

@@ -23,7 +23,7 @@ export { pairsFromBody } from './body/read.js'
 export { signedRequest } from './signature/signed-request.js'
 export { samplePayload } from './events/samples.js'
 
-// The durable inbox (docs/readme/inbox.md)
+// The durable inbox (docs/never-lose-an-event.md)
 export { sqliteInbox } from './inbox/sqlite.js'
 export { postgresInbox } from './inbox/postgres.js'
 export type { SqliteInboxOptions } from './inbox/sqlite.js'

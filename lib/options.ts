@@ -106,7 +106,7 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   /**
    * Store each verified delivery before replying 200, and run the handlers
    * from the store, with retries (`sqliteInbox({ file })`,
-   * `postgresInbox({ connectionString })`; docs/readme/inbox.md). The
+   * `postgresInbox({ connectionString })`; docs/never-lose-an-event.md). The
    * plugin then replies itself (the route's own handler does not run);
    * 503 when the row cannot be committed. Default: none, the handlers run
    * in the request.

@@ -115,6 +115,6 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
  * with `path`, it creates `POST path` (200 `{ ok, event, id }`). `ready()`
  * rejects with a `ConfigurationError` for a wrong option, and for a webhook
  * route in an app that never registered the plugin. See
- * docs/readme/registration.md.
+ * docs/registration.md.
  */
 export default fp(magnetisWebhooks, { fastify: '5.x', name: 'fastify-magnetis-webhooks' })

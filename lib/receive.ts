@@ -44,7 +44,7 @@ export interface InboxIntake {
   store (request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt>
 }
 
-/** The 200 reply of an inbox route: the row is committed (docs/readme/inbox.md, "What the 200 means"). */
+/** The 200 reply of an inbox route: the row is committed (docs/never-lose-an-event.md, "What the 200 means"). */
 export interface InboxReceipt {
   ok: true
   event: string

@@ -20,7 +20,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import ts from 'typescript'
 import { ROOT, ensureBuilt } from './fixtures/cli.js'
 
@@ -92,7 +92,8 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
 function run (file: string, preload: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', preload, file], {
-      cwd: ROOT,
+      // In the block's temporary folder: what a block writes (an inbox file) goes away with it.
+      cwd: dirname(file),
       timeout: 60000,
       // tap's coverage of child processes stays out: these programs run the built package.
       env: { PATH: process.env.PATH ?? '', MAGNETIS_KEY: 'readme-test-signature-key', _TAPJS_PROCESSINFO_COVERAGE_: '0' }

@@ -2,7 +2,7 @@
  * `magnetis-webhooks inbox`: look at and act on the deliveries a durable
  * inbox keeps (issue 10): `list`, `show`, `replay`, `prune`, on a SQLite file
  * or a PostgreSQL database. Replay only sets rows back to `pending`; the
- * running app's worker handles them. docs/readme/inbox-cli.md is the manual.
+ * running app's worker handles them. docs/inbox-cli.md is the manual.
  */
 import { createHash } from 'node:crypto'
 import { readBody } from '../body/read.js'

@@ -1,4 +1,4 @@
-// Phone numbers masked for display by `inbox show` and `inbox list` (docs/readme/inbox-cli.md, "Masking").
+// Phone numbers masked for display by `inbox show` and `inbox list` (docs/inbox-cli.md, "Masking").
 
 // Digits with the usual separators, opened by "+" or "(" at most, with no letter or digit glued to either end.
 const PHONE_LIKE = /(?<![\p{L}\p{N}_])[+(]{0,2}\d[\d ().-]*\d(?![\p{L}\p{N}_])/gu

@@ -3,7 +3,7 @@
  * each likely variant of the URL, the body and the key, and names every
  * variant that would have matched, with what to change. Shared by
  * `magnetis-webhooks verify` / `listen` and the plugin's 401 log
- * (docs/readme/numbers-and-401.md). It never returns the key.
+ * (docs/numbers-and-401.md). It never returns the key.
  */
 import { bodyEncodingOf, FORM_MEDIA_TYPE } from '../body/media-types.js'
 import { parseWithLiterals } from '../body/json-pairs.js'

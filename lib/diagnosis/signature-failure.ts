@@ -2,7 +2,7 @@
  * The plugin's 401 for a signature that does not match says what to fix: it
  * logs (at info) the configured URL and the most likely culprit, found by
  * the culprit finder that `magnetis-webhooks verify` uses, and the reply
- * names the class of problem when a variant matched (docs/readme/numbers-and-401.md).
+ * names the class of problem when a variant matched (docs/numbers-and-401.md).
  * Diagnoses are budgeted per route, so a flood of bad requests costs little.
  */
 import type { FastifyRequest } from 'fastify'

@@ -43,7 +43,7 @@ export type AnyWebhookEvent = { [Name in ProductionEventName]: ProductionEvent<N
 
 /**
  * What a handler knows of the delivery beyond the event: its third argument
- * (and `onError`'s fourth). With an inbox (docs/readme/inbox.md) it names the
+ * (and `onError`'s fourth). With an inbox (docs/never-lose-an-event.md) it names the
  * stored row and the attempt; without one, the delivery is the request.
  */
 export interface WebhookContext {
@@ -65,7 +65,7 @@ export interface WebhookContext {
  * A handler: runs after the signature is verified and the data validated.
  * Its return value is ignored; a throw or rejection makes the reply 500
  * (with an inbox: a retry) and reaches `onError`. With an inbox, `request`
- * is a stand-in built from the stored row (docs/readme/inbox.md).
+ * is a stand-in built from the stored row (docs/never-lose-an-event.md).
  */
 export type WebhookHandler<Name extends string = string> =
   (event: WebhookEvent<Name>, request: FastifyRequest, context: WebhookContext) => unknown

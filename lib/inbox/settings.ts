@@ -1,5 +1,5 @@
 /**
- * The worker's settings with their defaults (docs/readme/inbox.md, options
+ * The worker's settings with their defaults (docs/never-lose-an-event.md, options
  * table), checked once so a typo fails at start-up, not at the first retry.
  */
 import { ConfigurationError } from '../errors.js'

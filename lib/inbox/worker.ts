@@ -261,7 +261,7 @@ export class InboxWorker {
 /**
  * What handlers and key/URL resolvers get as `request` when a row is
  * processed: no socket, body or reply, only what the row holds
- * (docs/readme/inbox.md, "The request in inbox mode").
+ * (docs/never-lose-an-event.md, "The request in inbox mode").
  */
 function standInRequest (row: InboxRow, log: FastifyBaseLogger, server: FastifyInstance): FastifyRequest {
   return {

@@ -53,7 +53,7 @@ t.test('the documented limit: in an app created before the package loaded and ne
   unwatched.post('/hook', { config: { magnetis: { url: URL, key: KEY } } }, async () => 'served')
   await unwatched.ready()
   const answer = await unwatched.inject({ method: 'POST', url: '/hook', payload: envelope('call:completed') })
-  t.equal(answer.body, 'served', 'unverified: nothing of the package ran for this app (see docs/readme/registration.md)')
+  t.equal(answer.body, 'served', 'unverified: nothing of the package ran for this app (see docs/registration.md)')
 })
 
 t.test('a route with an inbox declared before the plugin: its worker learns of it at its first request and runs its handler from the row', async t => {

@@ -3,7 +3,7 @@
  * `call:ringing`, and of a `test` event sent for the CALL data model. The
  * fields and their types are those of the `call:completed` sample of the
  * vendor page ("Webhook Configuration"); which of them a delivery may lack
- * is our reading, written in docs/readme/resources.md.
+ * is our reading, written in docs/resources.md.
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { Account, Maybe, PhpList, Seconds, VendorDateTime, Visitor } from './shared.js'

@@ -2,7 +2,7 @@
  * Parts shared by the CALL, EMAIL and LEAD resources, read from the
  * `call:completed` sample of the vendor page ("Webhook Configuration").
  *
- * Rules that run through every schema of this folder (docs/readme/resources.md):
+ * Rules that run through every schema of this folder (docs/resources.md):
  * - a field is guaranteed only when the resource means nothing without it;
  *   every other field is `Optional(Nullable(…))`: a ringing, missed,
  *   anonymous or unattributed call lacks some of them, and refusing a
