@@ -1,14 +1,4 @@
-/**
- * The app-wide view of webhook routes. Fastify's hooks are encapsulated: a
- * plugin registered in one scope never sees a route declared in a sibling
- * scope, which would then be served unverified. So the plugin's hooks go on
- * the app's root, wherever it is registered (request hooks added to the root
- * reach every scope, created before or after), and each app created after
- * this module loaded is watched from its creation (Fastify's documented
- * `fastify.initialization` diagnostics channel), so that `ready()` checks
- * every route carrying `config.magnetis`, even in an app that never
- * registered the plugin. The rule and its limits: docs/registration.md.
- */
+// The app-wide view of webhook routes: hooks go on the root and apps are watched from creation, since hooks are encapsulated (docs/registration.md).
 import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { Readable } from 'node:stream'
@@ -39,12 +29,10 @@ function defaultValidator (): ResourceValidator {
   return builtInValidator
 }
 
-/** One webhook route made ready to serve: its two hooks, and with an inbox the worker of its store. */
+/** One webhook route made ready to serve: `where` (its name in messages), its two hooks (`verify` resolves the inbox receipt, else `undefined`), and its store's worker. */
 export interface ServedRoute {
-  /** names the route in messages */
   where: string
   capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
-  /** resolves to the reply body when an inbox stored the delivery, else `undefined` (the route's handler answers) */
   verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
   route: WebhookRoute
   worker: InboxWorker | undefined
@@ -135,16 +123,13 @@ export class WebhookRoutes {
   }
 }
 
-/** What the package knows of one app (its root instance). */
+/** What the package knows of one app (its root): routes `declared` with their scopes, whether hooks are `served` on the root, and whether it was `watchedFromCreation` (no route escaped `onRoute`). */
 export interface AppState {
   readonly routes: WebhookRoutes
   readonly inboxes: InboxWorkers
-  /** the webhook routes seen when declared, with the scope each was declared in */
   readonly declared: Array<{ scope: FastifyInstance, where: string, shorthand: boolean }>
   readonly problems: Error[]
-  /** true once the plugin's hooks are on the root */
   served: boolean
-  /** true when the app was watched from its creation, so no route escaped `onRoute` */
   readonly watchedFromCreation: boolean
   readonly seen: WeakSet<object>
 }
@@ -153,10 +138,7 @@ export interface AppState {
 const shared = globalThis as unknown as Record<symbol, WeakMap<FastifyInstance, AppState> | undefined>
 const apps = shared[Symbol.for('fastify-magnetis-webhooks.apps')] ??= new WeakMap()
 
-/**
- * The app's root. An encapsulated scope is created by Fastify with its
- * parent as prototype, so the root ends the prototype chain of instances.
- */
+/** The app's root: the end of the prototype chain, since Fastify makes each scope with its parent as prototype. */
 export function rootOf (instance: FastifyInstance): FastifyInstance {
   let root = instance
   for (let parent = Object.getPrototypeOf(root); typeof parent?.addHook === 'function'; parent = Object.getPrototypeOf(root)) root = parent
@@ -198,11 +180,7 @@ export function appState (root: FastifyInstance, watchedFromCreation = false): A
   return state
 }
 
-/**
- * Checks each route carrying `config.magnetis` when it is declared in this
- * scope or a scope created later inside it: `ready()` then rejects a wrong
- * option, and the route's `bodyLimit` follows the webhook's.
- */
+/** Checks each `config.magnetis` route declared in this scope or one inside it, so `ready()` rejects a wrong option; sets the route's `bodyLimit` to the webhook's. */
 export function watchScope (scope: FastifyInstance, state: AppState): void {
   scope.addHook('onRoute', function checkWebhookRoute (this: FastifyInstance, routeOptions: RouteOptions) {
     const magnetis = routeOptions.config?.magnetis
@@ -224,8 +202,7 @@ export function watchScope (scope: FastifyInstance, state: AppState): void {
   })
 }
 
-// Every app created from now on is watched from its creation: no route can be declared before the watch.
-// A module-level reference keeps the channel, and so the subscription, alive.
+// Watch every app from its creation, so no route is declared before the watch; the module-level reference keeps the subscription alive.
 const initialization = channel('fastify.initialization')
 initialization.subscribe((message) => {
   appState((message as { fastify: FastifyInstance }).fastify, true)

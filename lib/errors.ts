@@ -43,10 +43,7 @@ export class MissingSignatureError extends MagnetisWebhookError {
   }
 }
 
-/**
- * 401: the `X-CALLTRACKING-SIGNATURE` header does not match the signature computed with any configured key.
- * @param wouldMatchWith the class of change that would have matched (never a secret), when the plugin's diagnosis found one
- */
+/** 401: the signature header matches no configured key; `wouldMatchWith` names the change the diagnosis found would match (never a secret). */
 export class InvalidSignatureError extends MagnetisWebhookError {
   constructor (wouldMatchWith?: string) {
     super(401, 'FST_MAGNETIS_INVALID_SIGNATURE', 'the X-CALLTRACKING-SIGNATURE header does not match the request' +
@@ -95,22 +92,14 @@ export class ConfigurationError extends MagnetisWebhookError {
   }
 }
 
-/**
- * 503: the inbox could not store a verified delivery (the database is
- * unreachable, full or locked), so it was not acknowledged: the sender may
- * retry. Also thrown by `ready()` when a store cannot be opened.
- */
+/** 503: the inbox could not store a verified delivery (database unreachable, full, locked), so it was not acknowledged; also from `ready()` when a store cannot open. */
 export class InboxUnavailableError extends MagnetisWebhookError {
   constructor (message: string, options?: ErrorOptions) {
     super(503, 'FST_MAGNETIS_INBOX_UNAVAILABLE', message, options)
   }
 }
 
-/**
- * Given to `onError` (and kept on the row, which becomes `dead`) when every
- * allowed attempt of an inbox delivery was started but ended without a
- * result: the process stopped, or the handlers outran the lease, each time.
- */
+/** To `onError` (and on the now `dead` row) when every allowed inbox attempt ended without a result: the process stopped or the lease ran out each time. */
 export class InboxLeaseExpiredError extends MagnetisWebhookError {
   constructor (maxAttempts: number) {
     super(500, 'FST_MAGNETIS_INBOX_LEASE_EXPIRED', `all ${maxAttempts} attempts of this delivery were started, and the last ended without a result ` +

@@ -1,7 +1,4 @@
-/**
- * fastify-magnetis-webhooks: receive Magnétis call-tracking webhooks in a
- * Fastify 5 app, verified and typed. Public exports only; each is in the README.
- */
+/** fastify-magnetis-webhooks: verified, typed Magnétis webhooks for Fastify 5. Public exports only; each is in the README. */
 import magnetisWebhooks from './plugin.js'
 
 // The plugin and its options

@@ -1,8 +1,4 @@
-/**
- * Route options: their types and their check at start-up. A route is
- * refused at registration (so `ready()` rejects) rather than served with a
- * missing key or URL: a webhook endpoint that verifies nothing is an open door.
- */
+// Route options: their types and start-up check; a route missing a key or URL is refused at registration, never served open.
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyRequest, RouteGenericInterface } from 'fastify'
 import { MagnetisWebhooks } from './events/handlers.js'
@@ -13,55 +9,24 @@ import type { SignatureKeys } from './signature/sign.js'
 import type { InboxStore } from './inbox/store.js'
 import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './events/types.js'
 
-/**
- * What a resolver knows of its route unless told more: the path parameters,
- * as the router gives them (strings; a `params` schema may convert them: then
- * name the route's types, as in `WebhookRouteOptions<{ Params: { id: number } }>`).
- */
+/** A resolver's default route types: string path params; with a converting `params` schema, name yours (`WebhookRouteOptions<{ Params: { id: number } }>`). */
 export interface WebhookRouteGeneric extends RouteGenericInterface {
   Params: Record<string, string>
 }
 
-/**
- * A value, or a function of the request that gives it (sync or async): one
- * route can serve many tenants. Declared as a method so that a resolver may
- * name its own request type (`FastifyRequest<{ Params: { account: string } }>`).
- */
+/** A value, or a (sync or async) function of the request giving it, so one route serves many tenants; a method type so a resolver may name its own request type. */
 export type Resolvable<T, RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> =
   T | { resolve (request: FastifyRequest<RouteGeneric>): T | Promise<T> }['resolve']
 
-/**
- * Options of one webhook route: the shorthand route (`path`) and every route
- * with `config.magnetis`. `RouteGeneric` types the request the `url` and
- * `key` resolvers receive (default: string path parameters).
- */
+/** Options of one webhook route (the `path` shorthand or `config.magnetis`); `RouteGeneric` types the request the `url` and `key` resolvers get. */
 export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> {
-  /**
-   * The endpoint URL exactly as typed in the vendor's interface ("Webhook
-   * Configuration" > "Endpoint"): the first part of the signature base string,
-   * never normalised nor rebuilt from the incoming request (behind a proxy,
-   * scheme, host and port differ). Required.
-   */
+  /** Required. The endpoint URL exactly as typed at the vendor ("Webhook Configuration" > "Endpoint"), signed as is: never normalised nor rebuilt from the request. */
   url: Resolvable<string, RouteGeneric>
-  /**
-   * The webhook's signature key ("Getting Your Webhook Signature Key"), or a
-   * list during a key reset (any one may match). A function may return
-   * `undefined` for an unknown tenant: the request is then refused with 401.
-   * Required; an empty key or list is refused at start-up.
-   */
+  /** Required. The signature key ("Getting Your Webhook Signature Key"), or a list during a reset (any may match); `undefined` from a function → 401; empty → start-up error. */
   key: Resolvable<SignatureKeys | undefined, RouteGeneric>
-  /**
-   * The largest raw body accepted, in bytes; larger ones get 413. Default:
-   * the route's `bodyLimit`, else Fastify's (1 MiB). On a route with
-   * `config.magnetis` it also becomes the route's own `bodyLimit`, so the
-   * route's parser accepts the same bytes.
-   */
+  /** Largest raw body in bytes, else 413; default the route's `bodyLimit`, else Fastify's (1 MiB); with `config.magnetis` it also sets the route's `bodyLimit`. */
   bodyLimit?: number
-  /**
-   * A handler set shared with other routes; its handlers run after this
-   * route's own (`onCallCompleted`, …, `onAny`) in each phase. It is read at
-   * each delivery, so handlers added to it after registration run too.
-   */
+  /** A handler set shared with other routes, run after this route's own in each phase; read at each delivery, so later additions run too. */
   webhooks?: MagnetisWebhooks
   /** `call:completed`: "At the end of a call". */
   onCallCompleted?: WebhookHandler<'call:completed'>
@@ -79,17 +44,9 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   onAny?: AnyWebhookHandler
   /** Receives handler failures (500) and schema failures (422) with the event; with an inbox, every failed attempt (its context says which). */
   onError?: WebhookErrorHandler
-  /**
-   * Also run the production handlers for `test` events: a test CALL goes to
-   * `call:completed` handlers, EMAIL to `email:received`, LEAD to
-   * `lead:created` (the event keeps `test: true`). Default `false`.
-   */
+  /** Also run production handlers for `test` events (CALL → `call:completed`, EMAIL → `email:received`, LEAD → `lead:created`; `test: true` kept). Default `false`. */
   dispatchTestEvents?: boolean
-  /**
-   * Replaces step 2 of the signature rule: the POST variables read from the
-   * raw body (`Buffer`) and `Content-Type`. Throw a `MagnetisWebhookError`
-   * subclass to reply with its status. Default: `pairsFromBody`.
-   */
+  /** Replaces step 2 of the signature rule (raw body + `Content-Type` → POST variables); throw a `MagnetisWebhookError` to reply its status. Default `pairsFromBody`. */
   pairsFromBody?: (rawBody: Buffer, contentType: string | undefined) => Iterable<Pair>
   /** Replaces the TypeBox schema of a resource (`call`, `email`, `lead`). */
   schemas?: Partial<Record<ResourceName, TSchema>>
@@ -97,28 +54,13 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   inferTestResource?: (data: Record<string, unknown>) => ResourceName | undefined
   /** How deep a body may nest (JSON objects, form brackets); deeper is 400. Default 32. */
   maxDepth?: number
-  /**
-   * Signature failures diagnosed per minute on this route: each tries the
-   * usual mistakes (URL form, body bytes and reading, key white space) and
-   * logs the likeliest at info; the rest are counted. Default 10; 0 turns it off.
-   */
+  /** Signature failures per minute diagnosed (likeliest mistake logged at info; the rest counted). Default 10; 0 turns it off. */
   diagnosisPerMinute?: number
-  /**
-   * Store each verified delivery before replying 200, and run the handlers
-   * from the store, with retries (`sqliteInbox({ file })`,
-   * `postgresInbox({ connectionString })`; docs/never-lose-an-event.md). The
-   * plugin then replies itself (the route's own handler does not run);
-   * 503 when the row cannot be committed. Default: none, the handlers run
-   * in the request.
-   */
+  /** Store each verified delivery before the 200 and run handlers from it with retries (`sqliteInbox`, `postgresInbox`; docs/never-lose-an-event.md); the plugin then replies itself (the route handler does not run), 503 if not committed. Default: none, handlers run in the request. */
   inbox?: InboxStore
 }
 
-/**
- * Plugin options. With `path`, the plugin creates `POST path` with these
- * route options. Without, it only wires the routes that carry
- * `config: { magnetis: WebhookRouteOptions }`.
- */
+/** Plugin options: with `path`, creates `POST path` with these route options; without, wires only routes with `config: { magnetis: WebhookRouteOptions }`. */
 export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) | { path?: undefined }
 
 /** Every option of a webhook route (`path` is the plugin's own, checked apart). */
@@ -133,11 +75,7 @@ export interface CheckedRouteOptions extends WebhookRouteOptions<any> {
   handlerSets: readonly MagnetisWebhooks[]
 }
 
-/**
- * Checks one route's options and gathers its handlers.
- * @param where names the route in error messages
- * @throws {ConfigurationError} for a missing URL or key, an empty key or key list, a bad body limit or handler
- */
+/** Checks one route's options (`where` names it in errors) and gathers its handlers. @throws {ConfigurationError} for a missing URL or key, an empty key or list, a bad limit or handler */
 export function checkRouteOptions (options: WebhookRouteOptions, where: string): CheckedRouteOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError(`${where}: the webhook options must be an object with "url" and "key"`)

@@ -1,9 +1,4 @@
-/**
- * Registration: the request decoration and the two request hooks that make
- * every route carrying `config.magnetis` a webhook endpoint, on the app's
- * root wherever the plugin is registered (a hook added to the root reaches
- * every scope, created before or after); and the shorthand `path` route.
- */
+// Registration: the request decoration and two request hooks on the app's root (reaching every scope), and the shorthand `path` route.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
@@ -93,8 +88,7 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new ConfigurationError(`"path" must be a route path starting with "/", such as '/webhooks/magnetis'; got ${JSON.stringify(path)}`)
   }
-  // The shorthand route gets a scope of its own, where the raw body is all
-  // that is needed: the app's parsers (formbody included) are not involved.
+  // Its own scope: the raw body is all it needs, so the app's parsers (formbody included) stay out.
   await fastify.register(async function magnetisWebhookRoute (scope) {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', function rawBodyIsEnough (_request, _payload, done) {
@@ -109,12 +103,5 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
   })
 }
 
-/**
- * The Fastify plugin (Fastify 5). Register it once, in any scope, to verify
- * every route of the app carrying `config: { magnetis: { url, key, … } }`;
- * with `path`, it creates `POST path` (200 `{ ok, event, id }`). `ready()`
- * rejects with a `ConfigurationError` for a wrong option, and for a webhook
- * route in an app that never registered the plugin. See
- * docs/registration.md.
- */
+/** The Fastify 5 plugin: register once, anywhere, to verify every `config.magnetis` route; `path` adds `POST path` (200 `{ ok, event, id }`); `ready()` rejects with `ConfigurationError` for a wrong option or an unregistered app (docs/registration.md). */
 export default fp(magnetisWebhooks, { fastify: '5.x', name: 'fastify-magnetis-webhooks' })

@@ -1,10 +1,4 @@
-/**
- * The verifying preHandler of a webhook route: raw body → pairs → signature
- * check → event object → schema → handlers (or, with an inbox, → stored row;
- * the inbox worker runs the same stages from the row). Nothing is decoded or
- * dispatched before the signature matches; nothing signed is dropped without
- * reaching a handler, `onError` or the inbox.
- */
+// The route's verifying preHandler: raw body → pairs → signature → event → schema → handlers (or the inbox); nothing is decoded before the signature matches.
 import type { FastifyRequest } from 'fastify'
 import { bodyEncodingOf } from './body/media-types.js'
 import { parseJsonObject, readBody, type ReadBody } from './body/read.js'
@@ -24,17 +18,13 @@ const TEST_EVENT_TARGETS = { call: 'call:completed', email: 'email:received', le
 // Bounds the memory an endless stream of new event names could take.
 const MAX_WARNED_NAMES = 1000
 
-/** A route's options made ready to serve. */
+/** A route's options made ready to serve: `warnUnhandled` (shorthand route: log once per name an event no handler takes), names warned, 401 diagnosis budget, inbox `intake` (stores instead of dispatching). */
 export interface WebhookRoute extends EventReader {
   options: CheckedRouteOptions
   maxDepth: number
-  /** log (once per name) an event that no handler takes: on the shorthand route it is acknowledged and dropped */
   warnUnhandled: boolean
-  /** the event names already warned about */
   unhandledWarned: Set<string>
-  /** the route's budget of 401 diagnoses (`diagnosisPerMinute`) */
   diagnoses: DiagnosisBudget
-  /** with the `inbox` option: stores verified deliveries instead of dispatching them (lib/inbox/intake.ts) */
   intake?: InboxIntake
 }
 
@@ -44,23 +34,16 @@ export interface InboxIntake {
   store (request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt>
 }
 
-/** The 200 reply of an inbox route: the row is committed (docs/never-lose-an-event.md, "What the 200 means"). */
+/** The 200 reply of an inbox route once the row is committed: `id` is `data.id` or `null`, `delivery` the row id, `duplicate` when already stored (not handled again); docs/never-lose-an-event.md. */
 export interface InboxReceipt {
   ok: true
   event: string
-  /** `data.id`, or `null` */
   id: string | null
-  /** the inbox row id */
   delivery: string
-  /** `true` when an equal delivery was already stored: it is not handled again */
   duplicate: boolean
 }
 
-/**
- * Creates the preHandler that verifies one route's deliveries, then
- * dispatches them (resolving `undefined`: the route's handler replies) or,
- * with an inbox, stores them (resolving the receipt the plugin replies with).
- */
+/** The preHandler of one route: verifies, then dispatches (resolves `undefined`; the route replies) or stores in the inbox (resolves the receipt to reply). */
 export function receiveWebhook (route: WebhookRoute) {
   return async function verifyMagnetisWebhook (request: FastifyRequest): Promise<InboxReceipt | undefined> {
     // Set by the capture hook, which runs before this one on every webhook route (or fails the request).
@@ -76,11 +59,7 @@ export function receiveWebhook (route: WebhookRoute) {
   }
 }
 
-/**
- * Raw body → pairs (step 2 of the signature rule), with the route's
- * `pairsFromBody` if it has one.
- * @throws {MalformedBodyError} (400) or {UnsupportedMediaTypeError} (415) from the reader
- */
+/** Raw body → pairs (signature rule step 2), via the route's `pairsFromBody` if set. @throws {MalformedBodyError} (400) or {UnsupportedMediaTypeError} (415) */
 export function readSignedBody (rawBody: Buffer, contentType: string | undefined, route: WebhookRoute): ReadBody {
   const custom = route.options.pairsFromBody
   if (custom === undefined) return readBody(rawBody, contentType, route.maxDepth)
@@ -91,12 +70,7 @@ export function readSignedBody (rawBody: Buffer, contentType: string | undefined
   return { encoding: 'form', pairs }
 }
 
-/**
- * The signature check with the route's key and URL (static, or resolved
- * from the request, or from the inbox's stand-in for it). With the raw body
- * (a live request), a failure is diagnosed within the route's budget.
- * @throws {NoSignatureKeyError} / {InvalidSignatureError} (401); {TypeError} when the URL resolver gives no URL
- */
+/** Checks the signature with the route's (resolved) key and URL; given `rawBody`, a failure is diagnosed within budget. @throws {NoSignatureKeyError} / {InvalidSignatureError} (401); {TypeError} when the URL resolver gives no URL */
 export async function checkSignature (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody?: Buffer): Promise<void> {
   const { options } = route
   // Static values (the common case) cost no promise; resolvers may be async.
@@ -116,13 +90,7 @@ export async function checkSignature (route: WebhookRoute, body: ReadBody, signa
   }
 }
 
-/**
- * Decoded body → event → schema → handlers: the one pipeline of both the
- * request (no inbox) and the inbox worker. Sets `request.magnetisEvent`.
- * @throws {MalformedBodyError} (400) for a body that is no event envelope
- * @throws {InvalidEventError} (422) when the data fails its schema, after `onError` heard it
- * @throws {HandlerError} (500) when handlers failed, after `onError` heard it
- */
+/** Decoded body → event → schema → handlers, for requests and the inbox worker; sets `request.magnetisEvent`. @throws {MalformedBodyError} (400), {InvalidEventError} (422) or {HandlerError} (500), the last two after `onError` */
 export async function handleEvent (route: WebhookRoute, body: ReadBody, request: FastifyRequest, context: WebhookContext): Promise<void> {
   const { options } = route
   const sets = options.handlerSets

@@ -1,10 +1,4 @@
-/**
- * Why did a signature not match? The culprit finder re-signs a request with
- * each likely variant of the URL, the body and the key, and names every
- * variant that would have matched, with what to change. Shared by
- * `magnetis-webhooks verify` / `listen` and the plugin's 401 log
- * (docs/numbers-and-401.md). It never returns the key.
- */
+// Why a signature did not match: re-signs with likely URL, body and key variants and names each that matches (docs/numbers-and-401.md); never returns the key.
 import { bodyEncodingOf, FORM_MEDIA_TYPE } from '../body/media-types.js'
 import { parseWithLiterals } from '../body/json-pairs.js'
 import { readBody } from '../body/read.js'
@@ -24,53 +18,36 @@ export const READINGS: Record<Reading, string> = {
   raw: 'the raw body as one string'
 }
 
-/** A captured request and the configuration it is checked against. */
+/** A captured request (`receivedUrl` if known, `signature` header) and the configuration it is checked against (`url` as configured, `key` or keys). */
 export interface CulpritInput {
-  /** the endpoint URL as configured */
   url: string
-  /** the URL the request arrived on, if known */
   receivedUrl?: string | undefined
-  /** the `X-CALLTRACKING-SIGNATURE` header */
   signature: string
   contentType: string | undefined
   rawBody: Buffer
-  /** the signature key, or the keys during rotation */
   key: SignatureKeys
 }
 
-/** A variant that would have matched, and how it differs from the configuration. */
+/** A variant that would have matched: its URL, reading, `body` change (`null` or trailing line end / BOM removed), `changes` and one `advice` per kind (URL, body, key). */
 export interface Match {
   url: string
   reading: Reading
-  /** how the body bytes differ from those received: `null`, or the bytes without a trailing line end and/or a byte-order mark */
   body: 'without-trailing-newline' | 'without-bom' | 'without-bom-and-trailing-newline' | null
   keyTrimmed: boolean
-  /** what differs, one entry per change */
   changes: string[]
-  /** what to do about it: one entry for the URL, one for the body, one for the key, as they differ */
   advice: string[]
 }
 
-/** The finder's verdict. `matches` is empty when the request verifies as configured. */
+/** The verdict: `reading` per Content-Type (`null` and `readingError`, 415/400 in the plugin, when unreadable), `expected` signature (one key), `matches` (empty when valid). */
 export interface Verdict {
   valid: boolean
-  /** the reading the Content-Type gives (the plugin's), or `null` when the body cannot be read so */
   reading: Reading | null
-  /** why the body cannot be read as its Content-Type says (415 or 400 in the plugin) */
   readingError: string | null
-  /** the signature of the request as configured, when its body can be read and one key is configured */
   expected: string | null
   matches: Match[]
 }
 
-/**
- * Checks a captured request as the plugin would, then, if it does not
- * verify, every combination of: scheme flipped, default port toggled,
- * trailing slash toggled, received URL instead of configured; the body
- * without a trailing line end or a byte-order mark; each body reading; the
- * key trimmed. Matches are listed fewest changes first. At most 16 URLs × 4
- * bodies × 6 readings (and PHP float readings) × 2 keys HMACs; usually a few dozen.
- */
+/** Checks a captured request as the plugin would, then each variant (URL scheme, port, slash, received URL; body without line end/BOM; readings; key trimmed); matches fewest changes first; at most 16 × 4 × 6+ × 2 HMACs. */
 export function findCulprits (input: CulpritInput): Verdict {
   const bodies = bodyVariants(input.rawBody)
   const received = readingsOf(bodies[0]!.rawBody, input.contentType)

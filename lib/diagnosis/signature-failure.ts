@@ -1,10 +1,4 @@
-/**
- * The plugin's 401 for a signature that does not match says what to fix: it
- * logs (at info) the configured URL and the most likely culprit, found by
- * the culprit finder that `magnetis-webhooks verify` uses, and the reply
- * names the class of problem when a variant matched (docs/numbers-and-401.md).
- * Diagnoses are budgeted per route, so a flood of bad requests costs little.
- */
+// The 401 says what to fix: logs (info) the URL and likeliest culprit, budgeted per route, and the reply names the problem class (docs/numbers-and-401.md).
 import type { FastifyRequest } from 'fastify'
 import { InvalidSignatureError } from '../errors.js'
 import { findCulprits, type CulpritInput, type Match } from './culprits.js'
@@ -14,10 +8,7 @@ export const DEFAULT_DIAGNOSES_PER_MINUTE = 10
 
 const MINUTE = 60_000
 
-/**
- * Allows `perMinute` diagnoses in each window of a minute (milliseconds of
- * `now`) that starts at the first one; the failures past it are counted.
- */
+/** Allows `perMinute` diagnoses per 60 s window (`now` in ms) starting at the first; failures past it are counted. */
 export class DiagnosisBudget {
   #windowStart = Number.NEGATIVE_INFINITY
   #used = 0
@@ -47,10 +38,7 @@ const NO_CULPRIT = 'none of the usual mistakes: the signature key differs from t
 const NO_CULPRIT_ADVICE = 'copy the signature key again from Magnétis (API & Connectors > Webhooks); make sure nothing between Magnétis and this server rewrites the body'
 const CUSTOM_READING = 'the plugin\'s built-in reading of the body verifies: the route\'s "pairsFromBody" option reads it otherwise'
 
-/**
- * Diagnoses a signature that did not match, if the budget allows, and logs it.
- * @returns the 401 to throw: an `InvalidSignatureError` naming the class of problem when a variant matched
- */
+/** Diagnoses and logs a mismatched signature if the budget allows. @returns the 401 `InvalidSignatureError` to throw, naming the problem class when a variant matched */
 export function diagnoseSignatureFailure (request: FastifyRequest, input: CulpritInput, budget: DiagnosisBudget): InvalidSignatureError {
   const undiagnosed = budget.take()
   if (undiagnosed === undefined) return new InvalidSignatureError()

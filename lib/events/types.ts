@@ -41,11 +41,7 @@ export type WebhookEvent<Name extends string = string> =
 /** Any verified event (`onAny`, `request.magnetisEvent`); narrow it with `isWebhookEvent`, since a future event may carry any name. */
 export type AnyWebhookEvent = { [Name in ProductionEventName]: ProductionEvent<Name> }[ProductionEventName] | TestEvent | OtherEvent
 
-/**
- * What a handler knows of the delivery beyond the event: its third argument
- * (and `onError`'s fourth). With an inbox (docs/never-lose-an-event.md) it names the
- * stored row and the attempt; without one, the delivery is the request.
- */
+/** A handler's third argument (`onError`'s fourth): with an inbox, the stored row and attempt (docs/never-lose-an-event.md); without, the request. */
 export interface WebhookContext {
   /** the inbox row id: the same on every retry and replay of one delivery, an idempotency key for your own writes; `undefined` without an inbox */
   deliveryId: string | undefined
@@ -61,12 +57,7 @@ export interface WebhookContext {
   log: FastifyBaseLogger
 }
 
-/**
- * A handler: runs after the signature is verified and the data validated.
- * Its return value is ignored; a throw or rejection makes the reply 500
- * (with an inbox: a retry) and reaches `onError`. With an inbox, `request`
- * is a stand-in built from the stored row (docs/never-lose-an-event.md).
- */
+/** Runs on a verified, validated event; return value ignored; a throw replies 500 (inbox: a retry) and reaches `onError`; with an inbox `request` is rebuilt from the row. */
 export type WebhookHandler<Name extends string = string> =
   (event: WebhookEvent<Name>, request: FastifyRequest, context: WebhookContext) => unknown
 

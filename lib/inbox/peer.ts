@@ -1,13 +1,7 @@
-/**
- * Loads an optional peer dependency (`libsql`, `pg`) when a store opens,
- * so an app that uses neither never needs them installed.
- */
+// Loads an optional peer dependency (`libsql`, `pg`) only when a store opens, so apps using neither need neither.
 import { ConfigurationError } from '../errors.js'
 
-/**
- * Imports a package by name, CommonJS or ESM, and returns its main export.
- * @throws {ConfigurationError} when the package is not installed, saying how to install it
- */
+/** Imports a package (CommonJS or ESM) and returns its main export. @throws {ConfigurationError} when it is not installed, saying how to install it */
 export async function loadPeer<T> (name: string, feature: string): Promise<T> {
   let loaded: { default?: T }
   try {

@@ -1,7 +1,4 @@
-/**
- * The worker's settings with their defaults (docs/never-lose-an-event.md, options
- * table), checked once so a typo fails at start-up, not at the first retry.
- */
+// The worker settings and defaults (docs/never-lose-an-event.md, options table), checked once so a typo fails at start-up.
 import { ConfigurationError } from '../errors.js'
 import type { InboxClock, InboxSettings } from './store.js'
 
@@ -26,10 +23,7 @@ export const DEFAULT_SETTINGS: ResolvedSettings = {
 
 const WHOLE = new Set(['maxAttempts', 'concurrency'])
 
-/**
- * Fills in the defaults.
- * @throws {ConfigurationError} for an unknown setting, a count that is not a positive whole number, a duration that is not a positive number of milliseconds, or a clock without `now()`
- */
+/** Fills in the defaults. @throws {ConfigurationError} for an unknown setting, a count that is not a positive whole number, a duration that is not a positive number of milliseconds, or a clock without `now()` */
 export function resolveSettings (settings: InboxSettings = {}, where = 'inbox'): ResolvedSettings {
   const resolved: Record<string, unknown> = { ...DEFAULT_SETTINGS }
   for (const [name, value] of Object.entries(settings)) {

@@ -1,26 +1,6 @@
-/**
- * The inbox store interface: what the plugin and its worker need from a
- * place that keeps signed deliveries. `sqliteInbox` and `postgresInbox`
- * implement it; docs/inbox.md says how to add another and what each method
- * must guarantee (the shared contract test, test/inbox/store-contract.ts,
- * holds a new store to it).
- *
- * Times are milliseconds since the epoch, always passed in by the caller
- * (the worker's clock), never read from the database, so tests and
- * several processes agree on one clock. Ids are opaque strings.
- */
+/** The inbox store interface (sqliteInbox, postgresInbox); its contract and how to add a store: docs/inbox.md. Times are the caller's ms since the epoch, never the database's. */
 
-/**
- * Where a row is in its life:
- * - `pending`: stored, waiting for its first or next attempt (`nextAttemptAt`);
- * - `processing`: claimed by a worker until `leaseUntil`; a row whose lease
- *   ran out (its process died) is due again;
- * - `done`: every handler succeeded;
- * - `dead`: handlers failed on the last allowed attempt;
- * - `invalid`: the stored delivery cannot become an event (schema failure,
- *   body no longer readable, or a replay whose signature no longer verifies);
- *   not retried until replayed.
- */
+/** A row's state: `pending` (due at `nextAttemptAt`), `processing` (leased until `leaseUntil`), `done`, `dead` (last attempt failed), `invalid` (cannot become an event; waits for a replay). */
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'dead' | 'invalid'
 
 /** Every status, in the order of a row's life. */
@@ -83,38 +63,29 @@ export interface InsertResult {
   duplicate: boolean
 }
 
-/** What `claim` takes. */
+/** What `claim` takes: `routes` (`"METHOD /url/pattern"` keys; other routes' rows are left alone), at most `limit` rows, the lease token `owner` settles need, `now` and `leaseUntil` (ms, when the row is due again). */
 export interface ClaimRequest {
-  /** the routes this worker serves, as `"METHOD /url/pattern"`; rows of other routes are left alone */
   routes: readonly string[]
-  /** the most rows to claim */
   limit: number
-  /** the lease token written on each claimed row; settling a row needs it */
   owner: string
-  /** the current time (ms) */
   now: number
-  /** the lease's end (ms): after it, the row is due again */
   leaseUntil: number
 }
 
-/** What `list` takes; every field narrows the result. */
+/** What `list` takes; every field narrows: `limit` (default 100, newest first), `before` (ids sorting before it, for paging). */
 export interface ListFilter {
   status?: InboxStatus | readonly InboxStatus[]
   event?: string
-  /** at most this many rows (default 100), newest first */
   limit?: number
-  /** only rows whose id sorts before this one (paging) */
   before?: string
 }
 
 /** Which rows `replay` sets back to pending: given ids, or every row of some final statuses. */
 export type ReplaySelection = { ids: readonly string[] } | { status: InboxStatus | readonly InboxStatus[] }
 
-/** What `prune` deletes: rows in a final status received before a time. */
+/** What `prune` deletes: rows received before `receivedBefore` (ms) in `status` (default `done`, `dead`, `invalid`; `pending`/`processing` never). */
 export interface PruneRequest {
-  /** rows received before this time (ms) */
   receivedBefore: number
-  /** default `done`, `dead` and `invalid`; `pending` and `processing` rows are never pruned */
   status?: InboxStatus | readonly InboxStatus[]
 }
 
@@ -123,23 +94,13 @@ export function routeKey (route: { method: string, url: string }): string {
   return `${route.method} ${route.url}`
 }
 
-/**
- * The deduplication key of a delivery: event name, `data.id` and body
- * hash; `null` for `test` events, which are never deduplicated (the
- * vendor's test panel sends the same sample each time).
- */
+/** A delivery's deduplication key (event, `data.id`, body hash); `null` for `test`, since the test panel resends one sample. */
 export function dedupeKey (delivery: Pick<InboxDelivery, 'event' | 'dataId' | 'bodySha256'>): string | null {
   if (delivery.event === 'test') return null
   return JSON.stringify([delivery.event, delivery.dataId, delivery.bodySha256])
 }
 
-/**
- * A place that keeps signed deliveries until they are handled (docs/inbox.md).
- * Every method may reject with the store's own error; the plugin turns a
- * rejected `insert` into a 503. Methods that change a claimed row take the
- * lease token (`owner`) and do nothing (resolve `false`) when the row is no
- * longer held by it: its lease ran out and another worker took it.
- */
+/** Keeps signed deliveries until handled (docs/inbox.md "Adding a store"); a rejected `insert` becomes a 503; settles take the lease token and resolve `false` once it is lost. */
 export interface InboxStore {
   /** a short name for logs and errors, e.g. `sqlite` */
   readonly kind: string
@@ -149,19 +110,9 @@ export interface InboxStore {
   open (): Promise<void>
   /** Releases connections; the store may be opened again. */
   close (): Promise<void>
-  /**
-   * Stores a delivery durably, or finds an equal one: same `dedupeKey`
-   * (event, data.id, body hash; never for `test`). Resolves only once the
-   * row is committed (it survives a crash of the process).
-   */
+  /** Stores a delivery, or finds one with the same `dedupeKey`; resolves only once committed (survives a crash). */
   insert (delivery: InboxDelivery): Promise<InsertResult>
-  /**
-   * Atomically takes up to `limit` due rows of `routes`, oldest due first:
-   * `pending` rows with `nextAttemptAt <= now`, and `processing` rows whose
-   * lease ended (`leaseUntil <= now`). Each becomes `processing` with
-   * `leaseOwner = owner`, `leaseUntil`, and one more attempt. Two workers
-   * never get the same row while its lease holds.
-   */
+  /** Atomically leases up to `limit` due rows of `routes` (pending and due, or lease ended), oldest due first, attempts + 1; one lease per row at a time. */
   claim (request: ClaimRequest): Promise<InboxRow[]>
   /** Extends the lease of a row still held by `owner`. @returns false when the row is no longer held */
   renew (id: string, owner: string, leaseUntil: number): Promise<boolean>
@@ -177,12 +128,7 @@ export interface InboxStore {
   list (filter?: ListFilter): Promise<InboxRow[]>
   /** One row, or `undefined`. */
   get (id: string): Promise<InboxRow | undefined>
-  /**
-   * Sets rows in a final status (`done`, `dead`, `invalid`) back to
-   * `pending`, due at `now`, with their attempts reset and `replays` + 1;
-   * `pending` and `processing` rows are left as they are.
-   * @returns the number of rows set back
-   */
+  /** Sets final rows back to `pending`, due at `now`, attempts 0, `replays` + 1; others untouched. @returns the number set back */
   replay (selection: ReplaySelection, now: number): Promise<number>
   /** Deletes rows in a final status received before a time. @returns the number deleted */
   prune (request: PruneRequest): Promise<number>
@@ -193,11 +139,7 @@ export interface InboxClock {
   now (): number
 }
 
-/**
- * How the worker processes a store's rows. Given to `sqliteInbox` /
- * `postgresInbox` beside their own options; every field is optional.
- * Durations are milliseconds.
- */
+/** Worker settings, given to `sqliteInbox` / `postgresInbox` beside their own options; all optional, durations in ms. */
 export interface InboxSettings {
   /** attempts before a row whose handlers keep failing becomes `dead`; default 10 */
   maxAttempts?: number

@@ -1,7 +1,4 @@
-/**
- * Numbers as PHP's `json_decode` + `http_build_query` write them
- * (docs/signature-rule.md, "Numbers"; test/fixtures/php-number-vectors.json).
- */
+// Numbers as PHP's `json_decode` + `http_build_query` write them (docs/signature-rule.md "Numbers"; test/fixtures/php-number-vectors.json).
 
 /** Significant digits of PHP's `precision` setting (its default), used when a float becomes text. */
 export const PHP_PRECISION = 14
@@ -43,13 +40,7 @@ export function numberTextDependsOnLiteral (value: number): boolean {
   return Object.is(value, -0) || !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) >= 1e14)
 }
 
-/**
- * A double written as PHP converts a float to a string with `precision` 14
- * (C's `%.14G`, in PHP's spelling): `0.3`, `1764412345.1235`, `1.0E+20`,
- * `2.5E-5`, `-0`, `INF`, `-INF`, `NAN`. Digits are rounded half to even from
- * the exact value of the double; plain notation is used for decimal
- * exponents -5 < e < 14 (as `1.0E-5`, `0.0001`, `99999999999999`, `1.0E+14`).
- */
+/** A double as PHP writes a float with `precision` 14 (`0.3`, `1.0E+20`, `2.5E-5`, `-0`, `INF`, `NAN`): half-to-even digits, plain for exponents -5 < e < 14 (docs/signature-rule.md). */
 export function phpFloatText (value: number): string {
   if (Number.isNaN(value)) return 'NAN'
   if (!Number.isFinite(value)) return value > 0 ? 'INF' : '-INF'
@@ -59,26 +50,23 @@ export function phpFloatText (value: number): string {
   return sign + layout(digits, point)
 }
 
+// Significant digits (the first not zero) and the point: value = 0.digits × 10^point.
 interface Digits {
-  /** significant digits, the first not zero */
   digits: string
-  /** where the decimal point goes: value = 0.digits × 10^point */
   point: number
 }
 
 /** The shortest form of `precision` significant digits (PHP's zend_dtoa, mode 2). */
 function significantDigits (magnitude: number): Digits {
   const fifteen = digitsOf(magnitude.toPrecision(PHP_PRECISION + 1))
-  // toPrecision rounds a tie up; PHP rounds it to even. A tie at 14 digits
-  // is a double whose exact value has 15 significant digits, the last a 5.
+  // toPrecision rounds a tie up, PHP to even; a 14-digit tie is an exact value of 15 digits ending in 5.
   if (!(fifteen.digits.endsWith('5') && exactDigits(magnitude) === fifteen.digits)) {
     const rounded = digitsOf(magnitude.toPrecision(PHP_PRECISION))
     return { digits: rounded.digits.replace(/0+$/, ''), point: rounded.point }
   }
   const kept = fifteen.digits.slice(0, PHP_PRECISION)
   if (Number(kept[PHP_PRECISION - 1]) % 2 === 0) {
-    // PHP settles a tie of a whole number below 1e15 by its exact-integer
-    // path, which keeps the zeros (100000000000005.0 is 1.0000000000000E+14).
+    // PHP's exact-integer path for whole ties below 1e15 keeps the zeros (100000000000005.0 → 1.0000000000000E+14).
     const wholeBelow1e15 = Number.isInteger(magnitude) && magnitude < 1e15
     return { digits: wholeBelow1e15 ? kept : kept.replace(/0+$/, ''), point: fifteen.point }
   }

@@ -1,10 +1,4 @@
-/**
- * The CALL resource: the `data` of `call:completed`, `call:missed` and
- * `call:ringing`, and of a `test` event sent for the CALL data model. The
- * fields and their types are those of the `call:completed` sample of the
- * vendor page ("Webhook Configuration"); which of them a delivery may lack
- * is our reading, written in docs/resources.md.
- */
+/** The CALL resource (`call:*` events, CALL `test`): fields and types of the page's `call:completed` sample; which may be absent is our reading (docs/resources.md). */
 import { Type, type Static } from '@sinclair/typebox'
 import { Account, Maybe, PhpList, Seconds, VendorDateTime, Visitor } from './shared.js'
 
@@ -17,19 +11,7 @@ export const CallEvent = Type.Object({
 /** One step of a call timeline (TypeScript type of the `CallEvent` schema). */
 export type CallEvent = Static<typeof CallEvent>
 
-/**
- * An incoming call on a tracked number, with the fields of the vendor page's
- * `call:completed` sample. Numbers are international without `+`
- * (`"0033612345678"`); dates are `"YYYY-MM-DD HH:MM:SS"` in the vendor's
- * local time; durations are seconds.
- *
- * Guaranteed: `id` only, the call's identity, without which a delivery
- * cannot be told from another nor looked up at the vendor. Every other field
- * may be absent or null (and is filled with `null`, or `[]` for lists, when
- * absent): a ringing call has no duration or end status yet, a missed one
- * no recipient or voice time, a withheld caller no number, an unattributed
- * one no channel, pool or visitor.
- */
+/** An incoming call (`call:completed` sample): numbers international without `+`, vendor-local dates, durations in seconds; only `id` is guaranteed, the rest is nullable and filled when absent (docs/resources.md). */
 export const Call = Type.Object({
   id: Type.String({ description: 'call id, "call-" then a UUID in the sample; the one guaranteed field' }),
   account: Maybe(Account, 'the account that owns the tracked number'),

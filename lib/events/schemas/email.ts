@@ -1,22 +1,8 @@
-/**
- * The EMAIL resource: the `data` of `email:received` and of a `test` event
- * sent for the EMAIL data model.
- *
- * From the page: only that the resource exists ("EMAIL resource: for tracked
- * emails received", "Testing the Webhook") and its event `email:received`.
- * Inferred: every field, by analogy with the CALL sample (a tracked address
- * in place of a tracked number, a sender in place of a caller).
- *
- * Guaranteed: nothing. Since every field is a guess, requiring one (even
- * `id`) could refuse every real delivery; so each field may be absent or
- * null (filled with `null` when absent), and objects keep unknown fields.
- * Replace this schema (the validator's `schemas` option) once the real
- * shape is known.
- */
+/** The EMAIL resource (`email:received`, EMAIL `test`): the page names it only, so every field is inferred from the CALL sample and none is guaranteed (docs/resources.md); replace it with the `schemas` option. */
 import { Type, type Static } from '@sinclair/typebox'
 import { Account, Maybe, VendorDateTime, Visitor } from './shared.js'
 
-/** A tracked email received, every field inferred and optional (see the module comment). */
+/** A tracked email received, every field inferred and optional (docs/resources.md). */
 export const Email = Type.Object({
   id: Maybe(Type.String(), 'inferred: email id, "eml-" then a UUID (by analogy with "call-…")'),
   account: Maybe(Account, 'inferred: the account, shaped as the CALL sample\'s account'),

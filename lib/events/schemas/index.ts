@@ -1,7 +1,4 @@
-/**
- * The schemas of the vendor's payloads (TypeBox, so each is both a JSON
- * Schema and a TypeScript type), and the map from resource name to schema.
- */
+/** The payload schemas (TypeBox: JSON Schema and TypeScript type at once) and the resource → schema map. */
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { ResourceName } from '../names.js'
 import { Call } from './call.js'

@@ -1,23 +1,8 @@
-/**
- * The LEAD resource: the `data` of `lead:created` and of a `test` event sent
- * for the LEAD data model.
- *
- * From the page: that the resource exists and when it is sent ("LEAD
- * resource: when a lead is created after an incoming call or a tracked
- * email", "Testing the Webhook"), and its event `lead:created`. Inferred:
- * every field: the origin's id (`call_id` or `email_id`, from "after an
- * incoming call or a tracked email"), the contact fields, and the rest by
- * analogy with the CALL sample.
- *
- * Guaranteed: nothing, for the reason given for EMAIL: every field is a
- * guess, so each may be absent or null (filled with `null` when absent), and
- * objects keep unknown fields. Replace this schema (the validator's
- * `schemas` option) once the real shape is known.
- */
+/** The LEAD resource (`lead:created`, LEAD `test`): the page names it only, so every field is inferred (origin ids, contact, CALL analogy) and none is guaranteed (docs/resources.md); replace it with the `schemas` option. */
 import { Type, type Static } from '@sinclair/typebox'
 import { Account, Maybe, VendorDateTime, Visitor } from './shared.js'
 
-/** A lead created after a call or a tracked email, every field inferred and optional (see the module comment). */
+/** A lead created after a call or a tracked email, every field inferred and optional (docs/resources.md). */
 export const Lead = Type.Object({
   id: Maybe(Type.String(), 'inferred: lead id, "lead-" then a UUID (by analogy with "call-…")'),
   account: Maybe(Account, 'inferred: the account, shaped as the CALL sample\'s account'),

@@ -1,57 +1,21 @@
-/**
- * Parts shared by the CALL, EMAIL and LEAD resources, read from the
- * `call:completed` sample of the vendor page ("Webhook Configuration").
- *
- * Rules that run through every schema of this folder (docs/resources.md):
- * - a field is guaranteed only when the resource means nothing without it;
- *   every other field is `Optional(Nullable(…))`: a ringing, missed,
- *   anonymous or unattributed call lacks some of them, and refusing a
- *   signed delivery loses it (the vendor documents no retries);
- * - each optional field is filled when absent: with `null` (its `default`),
- *   or with `[]` for the lists of the sample (`absentAs: []`, not a
- *   `default`, which TypeBox's `Value.Default` would merge a present object
- *   into: `{"promo": "x"}` → `[]`; see `shapeBySchema`). A form body cannot carry
- *   `null`, `[]` or `{}` (they send no pair), so a form and a JSON delivery
- *   of one event reach handlers deep-equal;
- * - a list of the sample is a PHP array: a list or an object (`PhpList`,
- *   `PhpArray`), kept as it arrives;
- * - objects keep unknown extra fields (no `additionalProperties: false`).
- */
+/** Parts shared by the CALL, EMAIL and LEAD schemas, from the vendor page's `call:completed` sample; their rules (nullable fields, fill when absent, PHP arrays, extra fields kept) are in docs/resources.md. */
 import {
   Type, type Static, type SchemaOptions, type TArray, type TNull, type TOptional, type TRecord, type TSchema, type TString, type TUnion, type TUnknown
 } from '@sinclair/typebox'
 
-/**
- * `T | null`: the non-null type first, so that form values are converted to
- * it before `null` is tried (a form text `"null"` stays the string "null").
- *
- * @param schema the type of the field when it is not null
- * @param options annotations of the union, typically `{ default: null }`
- */
+/** `T | null`, non-null first so a form value converts to `T` before `null` is tried (form text `"null"` stays a string); `options` annotate the union. */
 export function Nullable<T extends TSchema> (schema: T, options?: SchemaOptions): TUnion<[T, TNull]> {
   return Type.Union([schema, Type.Null()], options)
 }
 
-/**
- * A field that may be absent or null (`field?: T | null`), filled with
- * `null` when absent so that form and JSON deliveries agree.
- *
- * @param schema the type of the field when it is present and not null
- * @param description what the field holds, and when it is null or absent
- */
+/** `field?: T | null`, filled with `null` when absent so form and JSON deliveries agree; `description` says when it is null. */
 export function Maybe<T extends TSchema> (schema: T, description: string): TOptional<TUnion<[T, TNull]>> {
   return Type.Optional(Nullable(schema, { default: null, description }))
 }
 
-/**
- * A PHP array of `items`, which is a list or a map: a JSON list (`["a"]`) or
- * object (`{"promo": "ETE24"}`, or `{"1": …, "3": …}` after PHP's
- * `array_filter`), kept as it arrives (keys are never dropped); an item may
- * be `null` (a form's hole). Optional and nullable; `[]` when absent.
- * `Object.values(field ?? [])` reads either as a list.
- */
+/** A PHP array of `items`: a list or an object, kept as it arrives, items nullable; optional, nullable, `[]` when absent (docs/resources.md "PHP arrays"). */
 export function PhpList<T extends TSchema> (items: T, description: string): TOptional<TUnion<[TRecord<TString, TUnion<[T, TNull]>>, TArray<TUnion<[T, TNull]>>, TNull]>> {
-  // The map first: TypeBox's Value.Convert would wrap a map into a one-item list.
+  // Map first: Value.Convert would wrap a map into a one-item list. `absentAs`, not `default`: Value.Default would merge a present object into `[]`.
   return Type.Optional(Type.Union([Type.Record(Type.String(), Nullable(items)), Type.Array(Nullable(items)), Type.Null()], {
     absentAs: [],
     description: `${description}; a PHP array: a list or an object, kept as it arrives; [] when absent`
@@ -63,12 +27,7 @@ export function PhpArray (description: string): TOptional<TUnion<[TRecord<TStrin
   return PhpList(Type.Unknown(), description)
 }
 
-/**
- * A date as the vendor sends it: `"YYYY-MM-DD HH:MM:SS"` (`"2023-08-30
- * 13:57:30"` in the sample), in the vendor's local time with no zone, so it
- * cannot be turned into an instant without knowing the account's time zone.
- * Not checked against a pattern: a change of format must not reject deliveries.
- */
+/** A vendor date, `"YYYY-MM-DD HH:MM:SS"` in the vendor's local time with no zone; no pattern check, so a format change rejects nothing. */
 export function VendorDateTime (description: string): ReturnType<typeof Type.String> {
   return Type.String({
     description: `${description}: "YYYY-MM-DD HH:MM:SS", the vendor's local time, no time zone`,
@@ -76,11 +35,7 @@ export function VendorDateTime (description: string): ReturnType<typeof Type.Str
   })
 }
 
-/**
- * A duration in seconds, as `duration` and `voice_duration` of the sample
- * (`43`). A number, not an integer: the sample shows whole seconds, but a
- * fractional value (`43.5`) is kept as sent, never truncated nor refused.
- */
+/** A duration in seconds (`duration`, `voice_duration`); a number, not an integer, so `43.5` is kept as sent. */
 export function Seconds (description: string): ReturnType<typeof Type.Number> {
   return Type.Number({ description: `${description}, in seconds (whole in the sample; a fraction is kept)` })
 }
@@ -101,12 +56,7 @@ export const Utm = Type.Object({
 /** One UTM parameter (TypeScript type of the `Utm` schema). */
 export type Utm = Static<typeof Utm>
 
-/**
- * The web visitor the tracked number was shown to (dynamic number
- * insertion): `data.visitor` of the sample. Every field is from the page;
- * none is guaranteed: a visit matched by another condition has no click
- * ids, and one with no cookies has no `ga`.
- */
+/** The web visitor the tracked number was shown to: `data.visitor` of the sample; no field is guaranteed. */
 export const Visitor = Type.Object({
   condition_name: Maybe(Type.String(), 'name of the pool condition the visit matched, such as "Google Ads"'),
   condition_type: Maybe(Type.String(), 'type of that condition, such as "google_ads"'),
