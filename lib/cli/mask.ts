@@ -1,7 +1,8 @@
 // Phone numbers masked for display by `inbox show` and `inbox list` (docs/inbox-cli.md, "Masking").
 
-// Digits with the usual separators, opened by "+" or "(" at most, with no letter or digit glued to either end.
-const PHONE_LIKE = /(?<![\p{L}\p{N}_])[+(]{0,2}\d[\d ().-]*\d(?![\p{L}\p{N}_])/gu
+// Digits with the usual separators, opened by "+" or "(" at most, with no letter or digit glued to either end,
+// nor joined to one by a "-" or "." (a piece of an id such as num-…-4999-9335-… or GA1.1.12345678.87654321).
+const PHONE_LIKE = /(?<![\p{L}\p{N}_])(?<![\p{L}\p{N}_][-.])[+(]{0,2}\d[\d ().-]*\d(?![\p{L}\p{N}_])(?![-.][\p{L}\p{N}_])/gu
 // Dates are the digit runs a payload holds most: 2023-08-30, 30.08.2023.
 const DATE_LIKE = /^(?:\d{4}-\d{2}-\d{2}|\d{2}[./-]\d{2}[./-]\d{4})/
 const MIN_DIGITS = 8

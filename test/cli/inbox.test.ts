@@ -438,6 +438,9 @@ t.test('masking phone numbers', async t => {
   t.equal(maskPhoneNumbers('30.08.2023'), '30.08.2023')
   t.equal(maskPhoneNumbers('1234567'), '1234567', 'fewer than 8 digits')
   t.equal(maskPhoneNumbers('123456789012345678'), '123456789012345678', 'more than 17 digits')
+  t.equal(maskPhoneNumbers('num-18dd0fdb-7f21-4999-9335-a5d50d8c716e'), 'num-18dd0fdb-7f21-4999-9335-a5d50d8c716e', 'digit groups of an id joined by hyphens')
+  t.equal(maskPhoneNumbers('GA1.1.12345678.87654321'), 'GA1.1.12345678.87654321', 'digit groups of an id joined by dots')
+  t.equal(maskPhoneNumbers('called 0612345678.'), 'called 0612****78.', 'a full stop after a number')
   t.equal(maskPhoneNumbers('call-0c5ac87f-6d8b-4e94-9ce2-f4773bced2f5 acc12345678'), 'call-0c5ac87f-6d8b-4e94-9ce2-f4773bced2f5 acc12345678', 'digits glued to letters')
   t.same(maskPayload({ a: [33612345678, 43, '0033412345678'], b: null, c: true, d: { e: 'x' } }),
     { a: ['3361*****78', 43, '0033*******78'], b: null, c: true, d: { e: 'x' } })
