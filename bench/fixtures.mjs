@@ -76,7 +76,7 @@ export function sampleOfSize (bytes) {
 export function bodiesOf (lib, bytes) {
   const sample = sampleOfSize(bytes)
   const json = JSON.stringify(sample)
-  const pairs = lib.flattenPayload(sample)
+  const pairs = lib.pairsFromBody(json, 'application/json')
   const form = new URLSearchParams(pairs).toString()
   return {
     sample,

@@ -1,9 +1,4 @@
-/**
- * Errors of fastify-magnetis-webhooks. Each carries the HTTP `statusCode`
- * that the plugin replies with and a stable `code`, so Fastify's error
- * handler (or yours) turns them into replies without a lookup table, and so
- * logs and tests can tell a missing signature from a wrong one.
- */
+// Each error carries the `statusCode` the plugin replies with and a stable `code`, so any error handler can reply without a lookup table.
 
 const PREFIX = 'fastify-magnetis-webhooks: '
 
@@ -20,11 +15,7 @@ export class MagnetisWebhookError extends Error {
   }
 }
 
-/**
- * 415: the request's media type is neither `application/x-www-form-urlencoded`
- * nor `application/json`, or it carries a `Content-Encoding` (the signature
- * covers the bytes as sent, and Fastify does not decompress them).
- */
+/** 415: a media type other than form or JSON, or a `Content-Encoding` (the signature covers the bytes as sent). */
 export class UnsupportedMediaTypeError extends MagnetisWebhookError {
   constructor (message: string) {
     super(415, 'FST_MAGNETIS_UNSUPPORTED_MEDIA_TYPE', message)
@@ -66,12 +57,7 @@ export class NoSignatureKeyError extends MagnetisWebhookError {
   }
 }
 
-/**
- * 422: the request is correctly signed but its `data` does not match the
- * resource's schema. `payload` holds the whole decoded body, so `onError`
- * still receives everything the vendor signed; `errors` lists paths and
- * messages only (never values, which may hold phone numbers).
- */
+/** 422: signed, but `data` fails its schema; `payload` (not enumerable) is the whole body, `errors` hold paths and messages, never values. */
 export class InvalidEventError extends MagnetisWebhookError {
   declare readonly payload: Record<string, unknown>
   readonly errors: ReadonlyArray<{ path: string, message: string }>
@@ -86,10 +72,7 @@ export class InvalidEventError extends MagnetisWebhookError {
   }
 }
 
-/**
- * 500: one or more handlers threw or rejected. `errors` holds every handler
- * error, in the order the handlers ran, not just the first.
- */
+/** 500: handlers threw or rejected; `errors` holds every handler error, in the order the handlers ran. */
 export class HandlerError extends MagnetisWebhookError {
   readonly errors: readonly unknown[]
 
@@ -105,5 +88,28 @@ export class HandlerError extends MagnetisWebhookError {
 export class ConfigurationError extends MagnetisWebhookError {
   constructor (message: string) {
     super(500, 'FST_MAGNETIS_CONFIGURATION', message)
+  }
+}
+
+/**
+ * 503: the inbox could not store a verified delivery (the database is
+ * unreachable, full or locked), so it was not acknowledged: the sender may
+ * retry. Also thrown by `ready()` when a store cannot be opened.
+ */
+export class InboxUnavailableError extends MagnetisWebhookError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(503, 'FST_MAGNETIS_INBOX_UNAVAILABLE', message, options)
+  }
+}
+
+/**
+ * Given to `onError` (and kept on the row, which becomes `dead`) when every
+ * allowed attempt of an inbox delivery was started but ended without a
+ * result: the process stopped, or the handlers outran the lease, each time.
+ */
+export class InboxLeaseExpiredError extends MagnetisWebhookError {
+  constructor (maxAttempts: number) {
+    super(500, 'FST_MAGNETIS_INBOX_LEASE_EXPIRED', `all ${maxAttempts} attempts of this delivery were started, and the last ended without a result ` +
+      '(the process stopped or the lease ran out); it is dead until replayed')
   }
 }

@@ -4,33 +4,52 @@
  * missing key or URL: a webhook endpoint that verifies nothing is an open door.
  */
 import type { TSchema } from '@sinclair/typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, RouteGenericInterface } from 'fastify'
 import { MagnetisWebhooks } from './events/handlers.js'
 import { ConfigurationError } from './errors.js'
 import { HANDLER_OPTIONS, type ResourceName } from './events/names.js'
 import type { Pair } from './signature/flatten.js'
 import type { SignatureKeys } from './signature/sign.js'
+import type { InboxStore } from './inbox/store.js'
 import type { AnyWebhookHandler, WebhookErrorHandler, WebhookHandler } from './events/types.js'
 
-/** A value, or a function of the request that gives it (sync or async): one route can serve many tenants. */
-export type Resolvable<T> = T | ((request: FastifyRequest) => T | Promise<T>)
+/**
+ * What a resolver knows of its route unless told more: the path parameters,
+ * as the router gives them (strings; a `params` schema may convert them: then
+ * name the route's types, as in `WebhookRouteOptions<{ Params: { id: number } }>`).
+ */
+export interface WebhookRouteGeneric extends RouteGenericInterface {
+  Params: Record<string, string>
+}
 
-/** Options of one webhook route: the shorthand route (`path`) and every route with `config.magnetis`. */
-export interface WebhookRouteOptions {
+/**
+ * A value, or a function of the request that gives it (sync or async): one
+ * route can serve many tenants. Declared as a method so that a resolver may
+ * name its own request type (`FastifyRequest<{ Params: { account: string } }>`).
+ */
+export type Resolvable<T, RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> =
+  T | { resolve (request: FastifyRequest<RouteGeneric>): T | Promise<T> }['resolve']
+
+/**
+ * Options of one webhook route: the shorthand route (`path`) and every route
+ * with `config.magnetis`. `RouteGeneric` types the request the `url` and
+ * `key` resolvers receive (default: string path parameters).
+ */
+export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface = WebhookRouteGeneric> {
   /**
    * The endpoint URL exactly as typed in the vendor's interface ("Webhook
    * Configuration" > "Endpoint"): the first part of the signature base string,
    * never normalised nor rebuilt from the incoming request (behind a proxy,
    * scheme, host and port differ). Required.
    */
-  url: Resolvable<string>
+  url: Resolvable<string, RouteGeneric>
   /**
    * The webhook's signature key ("Getting Your Webhook Signature Key"), or a
    * list during a key reset (any one may match). A function may return
    * `undefined` for an unknown tenant: the request is then refused with 401.
    * Required; an empty key or list is refused at start-up.
    */
-  key: Resolvable<SignatureKeys | undefined>
+  key: Resolvable<SignatureKeys | undefined, RouteGeneric>
   /**
    * The largest raw body accepted, in bytes; larger ones get 413. Default:
    * the route's `bodyLimit`, else Fastify's (1 MiB). On a route with
@@ -78,6 +97,15 @@ export interface WebhookRouteOptions {
   inferTestResource?: (data: Record<string, unknown>) => ResourceName | undefined
   /** How deep a body may nest (JSON objects, form brackets); deeper is 400. Default 32. */
   maxDepth?: number
+  /**
+   * Store each verified delivery before replying 200, and run the handlers
+   * from the store, with retries (`sqliteInbox({ file })`,
+   * `postgresInbox({ connectionString })`; docs/readme/inbox.md). The
+   * plugin then replies itself (the route's own handler does not run);
+   * 503 when the row cannot be committed. Default: none, the handlers run
+   * in the request.
+   */
+  inbox?: InboxStore
 }
 
 /**
@@ -90,11 +118,11 @@ export type MagnetisWebhooksOptions = (WebhookRouteOptions & { path: string }) |
 /** Every option of a webhook route (`path` is the plugin's own, checked apart). */
 const ROUTE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'url', 'key', 'bodyLimit', 'webhooks', ...Object.keys(HANDLER_OPTIONS), 'onAny', 'onError',
-  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth'
+  'dispatchTestEvents', 'pairsFromBody', 'schemas', 'inferTestResource', 'maxDepth', 'inbox'
 ])
 
-/** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to. */
-export interface CheckedRouteOptions extends WebhookRouteOptions {
+/** What checkRouteOptions guarantees: a usable URL and key (or resolvers), and the handler sets to dispatch to; for any route's request type. */
+export interface CheckedRouteOptions extends WebhookRouteOptions<any> {
   /** the route's own handlers (from its `on…` options), then the shared `webhooks` set if any; read live at each delivery */
   handlerSets: readonly MagnetisWebhooks[]
 }
@@ -121,6 +149,9 @@ export function checkRouteOptions (options: WebhookRouteOptions, where: string):
   }
   if (options.maxDepth !== undefined && !(Number.isSafeInteger(options.maxDepth) && options.maxDepth > 0)) {
     throw new ConfigurationError(`${where}: "maxDepth" must be a positive whole number`)
+  }
+  if (options.inbox !== undefined && !isInboxStore(options.inbox)) {
+    throw new ConfigurationError(`${where}: "inbox" must be an inbox store such as sqliteInbox({ file: 'var/magnetis-inbox.db' }) or postgresInbox({ connectionString })`)
   }
   if (options.webhooks !== undefined && !(options.webhooks instanceof MagnetisWebhooks)) {
     throw new ConfigurationError(`${where}: "webhooks" must be a MagnetisWebhooks instance`)
@@ -165,6 +196,12 @@ function checkKey (key: unknown, where: string): void {
     throw new ConfigurationError(`${where}: "key" is missing or empty: set it to the webhook's signature key ` +
       '(Magnétis: API & Connectors > Webhooks > your webhook), e.g. from process.env.MAGNETIS_KEY; a blank one is refused too. Requests are never accepted unverified.')
   }
+}
+
+const STORE_METHODS = ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune'] as const
+
+function isInboxStore (value: unknown): value is InboxStore {
+  return value !== null && typeof value === 'object' && STORE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
 }
 
 /** True when a key has leading or trailing white space, the commonest copy-paste mistake. */

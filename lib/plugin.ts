@@ -1,27 +1,16 @@
 /**
- * Registration: the request decoration, the hooks that make every route
- * carrying `config.magnetis` a webhook endpoint, and the shorthand `path`
- * route. Everything per request lives in raw-body.ts and receive.ts.
- *
- * The raw-body capture and the verification are instance hooks of the scope
- * the plugin is registered in (with fastify-plugin, usually the root), and
- * they act on routes whose config carries `magnetis`. Route-level hooks added
- * from an `onRoute` hook would miss every route declared before that hook
- * exists: with `app.register(plugin)` not awaited, or a route declared first,
- * the route would be served unverified. Instance hooks reach those routes
- * too; `onRoute` is kept for what must happen at start-up (the option
- * check, so that `ready()` rejects, and the warnings).
+ * Registration: the request decoration and the two request hooks that make
+ * every route carrying `config.magnetis` a webhook endpoint, on the app's
+ * root wherever the plugin is registered (a hook added to the root reaches
+ * every scope, created before or after); and the shorthand `path` route.
  */
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
-import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from './body/media-types.js'
 import { ConfigurationError } from './errors.js'
-import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
-import { checkRouteOptions, hasStrayWhitespace, type MagnetisWebhooksOptions, type WebhookRouteOptions } from './options.js'
-import { captureRawBody } from './body/capture.js'
-import { receiveWebhook } from './receive.js'
-import { createResourceValidator, inferTestResource, type ResourceValidator } from './events/validate.js'
+import { stopWatchingRawReaders, watchLateReaders } from './body/capture.js'
+import type { MagnetisWebhooksOptions, WebhookRouteOptions } from './options.js'
+import { appState, kShorthand, rootOf, watchScope, type AppState, type ServedRoute } from './app.js'
 import type { AnyWebhookEvent } from './events/types.js'
 
 declare module 'fastify' {
@@ -35,102 +24,20 @@ declare module 'fastify' {
   }
 }
 
-/** Marks the shorthand route, whose scope reads any media type itself. */
-const kShorthand = Symbol('fastify-magnetis-webhooks.shorthand')
+const kEvent = Symbol('fastify-magnetis-webhooks.event')
 
-function isShorthand (config: unknown): boolean {
-  return (config as Record<symbol, unknown> | undefined)?.[kShorthand] === true
-}
-
-
-let builtInValidator: ResourceValidator | undefined
-
-/** The validator of the built-in schemas, compiled once for every route that does not replace them (many tenants, many routes). */
-function defaultValidator (): ResourceValidator {
-  builtInValidator ??= createResourceValidator()
-  return builtInValidator
-}
-
-/** One webhook route made ready to serve: its two hooks. */
-interface ServedRoute {
-  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
-  verify: (request: FastifyRequest) => Promise<void>
-}
-
-/**
- * The webhook routes of one plugin scope, prepared once per options object
- * (a `config.magnetis` shared by two routes is prepared once).
- */
-class WebhookRoutes {
-  readonly #prepared = new WeakMap<object, ServedRoute>()
-
-  /** @throws {ConfigurationError} when the options lack a URL or a key, or hold a wrong value */
-  prepare (magnetis: WebhookRouteOptions, where: string, log: FastifyInstance['log'], shorthand: boolean): ServedRoute {
-    const known = this.#prepared.get(magnetis)
-    if (known !== undefined) return known
-    const options = checkRouteOptions(magnetis, where)
-    if (typeof options.key !== 'function' && hasStrayWhitespace(options.key)) {
-      // Never the key itself: logs are read by more people than keys should be.
-      log.warn(`fastify-magnetis-webhooks: ${where}: the signature key has leading or trailing white space; the vendor signs with the key as shown in its interface`)
-    }
-    const served: ServedRoute = {
-      capture: captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined }),
-      verify: receiveWebhook({
-        options,
-        maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-        // A per-route handler reads request.magnetisEvent itself: nothing is dropped there.
-        warnUnhandled: shorthand,
-        validator: options.schemas === undefined ? defaultValidator() : createResourceValidator(options.schemas),
-        inferTestResource: options.inferTestResource ?? inferTestResource
-      })
-    }
-    this.#prepared.set(magnetis, served)
-    return served
-  }
-
-  /** The prepared route of a request, prepared now for a route declared before the plugin was registered. */
-  forRequest (request: FastifyRequest, magnetis: WebhookRouteOptions): ServedRoute {
-    return this.#prepared.get(magnetis) ??
-      this.prepare(magnetis, `route ${String(request.routeOptions.method)} ${request.routeOptions.url}`, request.log, isShorthand(request.routeOptions.config))
-  }
-}
-
-/** Adds the decoration and the hooks to the scope the plugin is registered in (once per scope chain). */
-function installWebhookHooks (fastify: FastifyInstance): void {
-  const routes = new WebhookRoutes()
-  const problems: Error[] = []
-  const parserChecks: Array<{ scope: FastifyInstance, where: string }> = []
-
-  fastify.decorateRequest('magnetisEvent', null)
-
-  fastify.addHook('onRoute', function checkWebhookRoute (this: FastifyInstance, routeOptions: RouteOptions) {
-    const magnetis = routeOptions.config?.magnetis
-    if (magnetis === undefined) return
-    const where = `route ${String(routeOptions.method)} ${routeOptions.url}`
-    try {
-      routes.prepare(magnetis, where, this.log, isShorthand(routeOptions.config))
-    } catch (error) {
-      // Reported by ready() (onReady below), wherever the route was declared.
-      problems.push(error as Error)
-      return
-    }
-    if (magnetis.bodyLimit !== undefined) routeOptions.bodyLimit = magnetis.bodyLimit
-    if (!isShorthand(routeOptions.config)) parserChecks.push({ scope: this, where })
-  })
-
-  fastify.addHook('onReady', async function reportWebhookRoutes () {
-    if (problems.length > 0) throw problems[0]
-    for (const { scope, where } of parserChecks) {
-      const missing = [FORM_MEDIA_TYPE, JSON_MEDIA_TYPE].filter((mediaType) => !scope.hasContentTypeParser(mediaType))
-      if (missing.length > 0) {
-        scope.log.warn(`fastify-magnetis-webhooks: ${where}: its scope has no body parser for ${missing.join(' or ')}, so Fastify replies 415 to such deliveries ` +
-          'before they can be verified: register @fastify/formbody (forms) in that scope, or use the plugin\'s `path` option, which needs no parser')
-      }
-    }
+/** Adds the decoration and the hooks to the app's root (once per app). */
+function installWebhookHooks (root: FastifyInstance, state: AppState): void {
+  state.served = true
+  const routes = state.routes
+  // Accessors live on the request prototype, which scopes created before this one inherit too (a plain value would not reach them).
+  root.decorateRequest('magnetisEvent', {
+    getter (this: FastifyRequest & { [kEvent]?: AnyWebhookEvent | null }) { return this[kEvent] ?? null },
+    setter (this: FastifyRequest & { [kEvent]?: AnyWebhookEvent | null }, event: AnyWebhookEvent | null) { this[kEvent] = event }
   })
 
   // Callback hooks: on the app's other routes they cost one property lookup, no promise.
-  fastify.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
+  root.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
     const magnetis = request.routeOptions.config.magnetis
     if (magnetis === undefined) {
       done(null, payload)
@@ -143,22 +50,34 @@ function installWebhookHooks (fastify: FastifyInstance): void {
       done(error as Error)
       return
     }
-    served.capture(request, reply, payload).then((replay) => done(null, replay), done)
+    served.capture(request, reply, payload).then((replay) => {
+      watchLateReaders(request, reply, served.where)
+      done(null, replay)
+    }, done)
   })
 
-  fastify.addHook('preHandler', function verifyWebhook (request, _reply, done: HookHandlerDoneFunction) {
+  root.addHook('preHandler', function verifyWebhook (request, reply, done: HookHandlerDoneFunction) {
     const magnetis = request.routeOptions.config.magnetis
     if (magnetis === undefined) {
       done()
       return
     }
+    stopWatchingRawReaders(request)
     // preParsing prepared it (or failed, and this hook does not run).
-    routes.forRequest(request, magnetis).verify(request).then(() => done(), done)
+    routes.forRequest(request, magnetis).verify(request).then((receipt) => {
+      // With an inbox the plugin answers, once the row is committed; the route's handler does not run.
+      if (receipt === undefined) done()
+      else reply.send(receipt)
+    }, done)
   })
 }
 
 const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async function magnetisWebhooks (fastify, options) {
-  if (!fastify.hasRequestDecorator('magnetisEvent')) installWebhookHooks(fastify)
+  const root = rootOf(fastify)
+  const state = appState(root)
+  // Loaded after the app was created: routes of scopes created before now are checked at their first request instead.
+  if (!state.watchedFromCreation && fastify !== root) watchScope(fastify, state)
+  if (!state.served) installWebhookHooks(root, state)
   // Fastify's own register options may ride along; they are not ours.
   const { path, prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...routeOptions } =
     options as MagnetisWebhooksOptions & Record<string, unknown>
@@ -191,15 +110,11 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
 }
 
 /**
- * The Fastify plugin (Fastify 5). Register it once per app to wire every
- * route that carries `config: { magnetis: { url, key, … } }` in its scope,
- * and once per endpoint with `path` to create `POST path` (replies 200
- * `{ ok, event, id }`). See `MagnetisWebhooksOptions` and the README's reply
- * table.
- *
- * Routes are checked when declared; `ready()` rejects with the first
- * `ConfigurationError` (no URL, no key, an empty key or key list, a wrong
- * option). A route declared before the plugin was registered is still
- * verified, but checked at its first request (500 when misconfigured).
+ * The Fastify plugin (Fastify 5). Register it once, in any scope, to verify
+ * every route of the app carrying `config: { magnetis: { url, key, … } }`;
+ * with `path`, it creates `POST path` (200 `{ ok, event, id }`). `ready()`
+ * rejects with a `ConfigurationError` for a wrong option, and for a webhook
+ * route in an app that never registered the plugin. See
+ * docs/readme/registration.md.
  */
 export default fp(magnetisWebhooks, { fastify: '5.x', name: 'fastify-magnetis-webhooks' })

@@ -12,7 +12,13 @@ import magnetisWebhooks, {
   type MagnetisWebhooksOptions,
   type WebhookErrorHandler,
   type WebhookEvent,
-  type WebhookRouteOptions
+  type WebhookRouteOptions,
+  type WebhookContext,
+  type InboxStore,
+  type InboxRow,
+  type InboxStatus,
+  sqliteInbox,
+  postgresInbox
 } from 'fastify-magnetis-webhooks'
 
 const app = Fastify()
@@ -28,16 +34,40 @@ app.register(magnetisWebhooks, {
     expectType<Call>(event.data)
     expectType<'call:completed'>(event.name)
     expectType<'call'>(event.resource)
-    expectType<number>(event.data.duration)
     expectType<FastifyRequest>(request)
+    // Types tell the truth about null: only the call's id is guaranteed.
+    expectType<string>(event.data.id)
+    expectType<number | null | undefined>(event.data.duration)
+    expectType<number | null | undefined>(event.data.voice_duration)
+    expectType<string | null | undefined>(event.data.end_status)
+    expectType<string | null | undefined>(event.data.calling_number)
+    expectType<string | null | undefined>(event.data.recipient_number)
+    expectType<boolean | null | undefined>(event.data.missed)
+    expectType<string | null | undefined>(event.data.account?.id)
+    // `visitor` may be null or absent; its PHP arrays are lists or maps.
+    expectNotAssignable<object>(event.data.visitor)
+    expectType<string | null | undefined>(event.data.visitor?.gclid)
+    expectType<unknown[] | Record<string, unknown> | null | undefined>(event.data.visitor?.custom_params)
+    type Listed<T> = Array<T | null> | Record<string, T | null> | null | undefined
+    expectType<Listed<{ key?: string | null, value?: string | null }>>(event.data.visitor?.utm)
+    // A PHP list may come as a map (after array_filter): Object.values reads both.
+    expectType<string | null | undefined>(Object.values(event.data.events ?? [])[0]?.value)
+    expectNotAssignable<number>(event.data.duration)
   },
   onCallMissed: (event) => { expectType<Call>(event.data) },
   onCallRinging: (event) => { expectType<Call>(event.data) },
   onEmailReceived: (event) => {
     expectType<Email>(event.data)
     expectType<'email'>(event.resource)
+    // Nothing of an email is guaranteed (every field is inferred).
+    expectType<string | null | undefined>(event.data.id)
+    expectType<string | null | undefined>(event.data.visitor?.ga)
   },
-  onLeadCreated: (event) => { expectType<Lead>(event.data) },
+  onLeadCreated: (event) => {
+    expectType<Lead>(event.data)
+    expectType<string | null | undefined>(event.data.call_id)
+    expectNotAssignable<object>(event.data.account)
+  },
   onTest: (event) => {
     expectType<WebhookEvent<'test'>>(event)
     if (event.resource === 'call') expectType<Call>(event.data)
@@ -77,9 +107,9 @@ expectNotAssignable<MagnetisWebhooksOptions>({ path: '/p', url })
 // url and key may be functions of the request, sync or async; a key resolver may find no key.
 app.register(magnetisWebhooks, {
   path: '/webhooks/magnetis/:account',
-  url: (request) => `${url}/${(request.params as { account: string }).account}`,
+  url: (request) => `${url}/${request.params.account}`,
   key: async (request) => {
-    expectType<FastifyRequest>(request)
+    expectAssignable<FastifyRequest>(request)
     return Math.random() > 0.5 ? ['a', 'b'] : undefined
   }
 })
@@ -127,6 +157,37 @@ app.post('/hook', {
   expectError(isWebhookEvent(event, 'not:documented'))
   return 'ok'
 })
+// Resolvers of a route's config know its path parameters (strings), under strict TypeScript.
+app.post('/webhooks/magnetis/:account', {
+  config: {
+    magnetis: {
+      key: async (request) => {
+        expectType<Record<string, string>>(request.params)
+        return request.params.account
+      },
+      url: (request) => `https://shop.example/webhooks/magnetis/${request.params.account}`
+    }
+  }
+}, async (request) => request.magnetisEvent?.name ?? null)
+// A resolver may name its own request type, with string path parameters…
+app.post<{ Params: { account: string } }>('/webhooks/typed/:account', {
+  config: {
+    magnetis: {
+      key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.account,
+      url: (request) => `https://shop.example/webhooks/typed/${request.params.account}`
+    }
+  }
+}, async (request) => request.params.account)
+// …and the options object may be typed for its route before it is used.
+const tenantRoute: WebhookRouteOptions<{ Params: { account: string, site: string } }> = {
+  key: (request) => { expectType<string>(request.params.site); return key },
+  url
+}
+app.post('/tenants/:account/:site', { config: { magnetis: tenantRoute } }, async () => 'ok')
+expectError<WebhookRouteOptions<{ Params: { account: string } }>>({ key: (request: FastifyRequest<{ Params: { account: string } }>) => request.params.acount, url })
+// A resolver that gives the wrong type does not compile.
+expectError(app.post('/hook/:account', { config: { magnetis: { url, key: (request) => request.params.account?.length } } }, async () => 'ok'))
+
 app.get('/elsewhere', async (request) => {
   expectType<AnyWebhookEvent | null>(request.magnetisEvent)
   return 'ok'
@@ -135,3 +196,30 @@ expectError(app.post('/hook', { config: { magnetis: { url, key: 42 } } }, async 
 expectError(app.post('/hook', { config: { magnetis: { url } } }, async () => 'ok'))
 expectError(app.post('/hook', { config: { magnetis: { url, key, onCallCompleted: (event: { data: number }) => {} } } }, async () => 'ok'))
 expectError(app.post('/hook', { config: { magnetis: { url, key, bodyLimit: '1mb' } } }, async () => 'ok'))
+
+// The inbox: one option on the shorthand route and per route; handlers get a context as third argument.
+app.register(magnetisWebhooks, {
+  path: '/inbox',
+  url,
+  key,
+  inbox: sqliteInbox({ file: 'var/magnetis-inbox.db', maxAttempts: 5, firstRetryDelay: 1000 }),
+  onCallCompleted: (event, request, context) => {
+    expectType<Call>(event.data)
+    expectType<FastifyRequest>(request)
+    expectType<WebhookContext>(context)
+    expectType<string | undefined>(context.deliveryId)
+    expectType<number>(context.attempt)
+    expectType<boolean>(context.lastAttempt)
+    expectType<Date>(context.receivedAt)
+    expectType<Record<string, string>>(context.params)
+  },
+  onError: (error, event, request, context) => { expectType<number>(context.attempt) }
+})
+app.post('/inbox/:tenant', { config: { magnetis: { url, key, inbox: postgresInbox({ connectionString: 'postgres://app@db/app' }) } } }, async () => 'ok')
+postgresInbox({ pool: { query: async () => ({ rows: [], rowCount: 0 }), end: async () => {} } })
+expectError(postgresInbox({}))
+expectError(sqliteInbox({ file: 'x.db', maxAttempts: '3' }))
+expectError(app.register(magnetisWebhooks, { path: '/inbox', url, key, inbox: 'var/inbox.db' }))
+const store: InboxStore = sqliteInbox({ file: 'x.db' })
+expectType<Promise<InboxRow | undefined>>(store.get('1'))
+expectType<InboxStatus[]>(['pending', 'processing', 'done', 'dead', 'invalid'] as InboxStatus[])

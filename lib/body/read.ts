@@ -6,7 +6,8 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { MalformedBodyError } from '../errors.js'
 import { bodyEncodingOf, unsupportedMediaType, type BodyEncoding } from './media-types.js'
-import { DEFAULT_MAX_DEPTH, flattenPayload, type Pair } from '../signature/flatten.js'
+import { DEFAULT_MAX_DEPTH, type Pair } from '../signature/flatten.js'
+import { jsonPairs } from './json-pairs.js'
 
 /** A body read once: its pairs (what is signed) and, for JSON, the parsed object (so it is not parsed twice). */
 export interface ReadBody {
@@ -14,6 +15,8 @@ export interface ReadBody {
   pairs: Pair[]
   /** the parsed JSON object; `undefined` for a form body */
   json?: Record<string, unknown>
+  /** for JSON whose integer literals may stand for PHP floats (`-0`, 1e14 or more): the pairs with them read as floats, also accepted */
+  alternatives?: Pair[][]
 }
 
 /**
@@ -24,7 +27,8 @@ export interface ReadBody {
  *   `URLSearchParams` on the body's bytes: an invalid sequence stays literal,
  *   bytes that are not UTF-8 become U+FFFD); a part without `=`
  *   has the value `""`; empty parts are skipped; keys stay literal.
- * - json: the object's pairs as `http_build_query` would send it (see `flattenPayload`).
+ * - json: the object's pairs as PHP's `http_build_query` would send `json_decode($body, true)`
+ *   (see `flattenPayload`; numbers as PHP writes each literal: `phpNumberLiteralText`).
  *
  * @param rawBody the bytes as received (a string is taken as UTF-8 text)
  * @param contentType the request's `Content-Type` header
@@ -42,8 +46,9 @@ export function readBody (rawBody: Buffer | string, contentType: string | undefi
   const encoding = bodyEncodingOf(contentType)
   if (encoding === 'form') return { encoding, pairs: formPairs(rawBody) }
   if (encoding === 'json') {
-    const json = parseJsonObject(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'))
-    return { encoding, pairs: flattenPayload(json, maxDepth), json }
+    const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')
+    const json = parseJsonObject(text)
+    return { encoding, ...jsonPairs(text, json, maxDepth), json }
   }
   throw unsupportedMediaType(contentType)
 }
@@ -84,13 +89,14 @@ function escapeBytes (run: string): string {
 }
 
 /**
- * Parses a JSON body that must be an object (the envelope).
+ * Parses a JSON body that must be an object (the envelope), skipping one leading BOM (U+FEFF).
  * @throws {MalformedBodyError} (400) for malformed JSON or a value that is not an object; the message never quotes the body
  */
 export function parseJsonObject (text: string): Record<string, unknown> {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    // One leading UTF-8 byte order mark is skipped, as Fastify's JSON parser does; it is no POST variable.
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (error) {
     // V8's message quotes the body (a phone number, say) and loggers print
     // causes: keep only the position.

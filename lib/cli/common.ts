@@ -1,24 +1,15 @@
-/**
- * What every command of `magnetis-webhooks` shares: where output goes, how
- * options are parsed, where the signature key comes from, and how a payload
- * becomes a body. Commands get their input and output through `CliIo` so
- * tests can run them in-process as well as in a subprocess.
- */
+// What the commands share: output, option parsing, the signature key, payloads. `CliIo` lets tests run them in-process.
 import { readFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { EVENT_NAMES, EVENT_RESOURCES, RESOURCE_NAMES, type ResourceName } from '../events/names.js'
 import { samplePayload } from '../events/samples.js'
 import { signedRequest, type SignedRequest } from '../signature/signed-request.js'
 
-/** Input and output of a command; `main` fills it from `process` by default. */
+/** A command's output (text with its line ends), environment (`MAGNETIS_KEY`, `XDG_CACHE_HOME`, `HOME`) and stop signal for `listen`. */
 export interface CliIo {
-  /** writes text to standard output (the caller adds line ends) */
   stdout: (text: string) => void
-  /** writes text to standard error */
   stderr: (text: string) => void
-  /** the environment: `MAGNETIS_KEY`, `XDG_CACHE_HOME`, `HOME` */
   env: Record<string, string | undefined>
-  /** stops `listen`; by default SIGINT or SIGTERM does */
   signal?: AbortSignal
 }
 
@@ -32,13 +23,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>
 
-/** What `parseCommand` returns: each option's value (`true` for a flag given, the text for a string option), and the positionals. */
+/** Each option's value (`true` for a flag given, the text for a string option), and the positionals. */
 export interface ParsedCommand<O extends OptionsConfig> {
   values: { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string }
   positionals: string[]
 }
 
-/** The options every command takes. */
 const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' }
@@ -53,16 +43,14 @@ export const PAYLOAD_OPTIONS = {
   as: { type: 'string' }
 } as const satisfies OptionsConfig
 
-/**
- * `util.parseArgs`, strict, with `--help` and `--json` added. Its errors
- * (unknown option, missing value, stray positional) become `UsageError`s.
- */
+/** `util.parseArgs`, strict, with `--help` and `--json` added. @throws {UsageError} for an unknown option, a missing value or a stray argument */
 export function parseCommand<O extends OptionsConfig> (args: string[], options: O, positionals = 0): ParsedCommand<O & typeof COMMON_OPTIONS> {
   let parsed: ParsedCommand<O & typeof COMMON_OPTIONS>
   try {
     parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: positionals > 0 }) as ParsedCommand<O & typeof COMMON_OPTIONS>
   } catch (error) {
-    throw new UsageError((error as Error).message)
+    const { code, message } = error as Error & { code?: string }
+    throw new UsageError(code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(args, { ...COMMON_OPTIONS, ...options }, positionals > 0) : message)
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`)
@@ -70,13 +58,15 @@ export function parseCommand<O extends OptionsConfig> (args: string[], options: 
   return parsed
 }
 
-/**
- * The signature key: `--key`, else `MAGNETIS_KEY`. The key is never
- * written anywhere; a key with stray white space gets a warning, because it
- * signs differently from the one in the vendor's interface.
- *
- * @throws {UsageError} when neither gives a non-empty key
- */
+// Node's own message for this error ends on an unbalanced quote.
+function unknownOption (args: string[], options: OptionsConfig, positionals: boolean): string {
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true })
+  const [name] = tokens.flatMap((token) => token.kind === 'option' && !Object.hasOwn(options, token.name) ? [token.rawName] : [])
+  const hint = positionals ? `; an argument that starts with "-" goes after "--", as in: -- ${JSON.stringify(name)}` : ''
+  return `unknown option ${JSON.stringify(name)}${hint}`
+}
+
+/** `--key`, else `MAGNETIS_KEY`, never printed; stray white space is warned about (it is signed too). @throws {UsageError} when neither is set */
 export function signatureKey (option: string | undefined, io: CliIo): string {
   const key = option ?? io.env.MAGNETIS_KEY
   if (key === undefined || key === '') {
@@ -104,15 +94,8 @@ export interface ChosenPayload {
 }
 
 /**
- * The payload named by `--event`, `--resource` and `--data`:
- * - `--data FILE`: a JSON object, the whole `{event, data}` envelope as the
- *   vendor sends it, or only its `data` (anything without a `data` field),
- *   which is then wrapped; `--event` replaces the envelope's event.
- * - otherwise the built-in sample of the resource ("Testing the Webhook"):
- *   `--event` one of the five events or `test` (the default), `--resource`
- *   `call` (the default), `email` or `lead`, for `test` events only.
- *
- * @throws {UsageError} for an unknown event or resource, a resource that contradicts the event, an unreadable file or one that is not a JSON object
+ * `--data FILE` (an envelope, or its `data` alone, which is wrapped), else the built-in sample of `--event` (default `test`) and `--resource`.
+ * @throws {UsageError} for an unknown event or resource, a contradiction, or a file that is not a JSON object
  */
 export async function choosePayload (values: { event?: string | undefined, resource?: string | undefined, data?: string | undefined }): Promise<ChosenPayload> {
   const resource = values.resource === undefined ? undefined : resourceName(values.resource)
@@ -166,13 +149,7 @@ async function readJsonObject (file: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>
 }
 
-/**
- * The signed body of a payload (`signedRequest`): a form body is built from
- * the flattened pairs, so form and JSON carry the same POST variables and
- * sign the same (`http_build_query` semantics, README "Signature rule" step 2).
- *
- * @throws {UsageError} for a payload nested too deep for any endpoint to accept
- */
+/** `signedRequest`, whose form and JSON bodies carry the same pairs. @throws {UsageError} for a payload nested too deep for any endpoint */
 export function signBody (key: string, url: string, payload: Record<string, unknown>, as: BodyAs): SignedRequest {
   try {
     return signedRequest(key, url, payload, as)

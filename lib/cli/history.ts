@@ -1,10 +1,4 @@
-/**
- * `magnetis-webhooks history`: the last 10 attempts of `send`, as the
- * vendor's test panel shows its last 10 ("Testing the Webhook"). They live in
- * the user's cache directory (XDG Base Directory: `$XDG_CACHE_HOME`, else
- * `~/.cache`), in `magnetis-webhooks/history.json`. A cache may be deleted or
- * garbled at any time, so a broken file reads as an empty history.
- */
+// `history`: the last 10 attempts of `send`, as the vendor's test panel shows its last 10 ("Testing the Webhook").
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
@@ -13,26 +7,22 @@ import { EXIT, parseCommand, printJson, type CliIo } from './common.js'
 /** How many attempts are kept, as in the vendor's panel. */
 export const HISTORY_LIMIT = 10
 
-/** One `send` attempt. Never holds the key nor the signature. */
+/** One `send` attempt (never the key nor the signature): `time` ISO 8601, `status` `null` with an `error` when no reply came. */
 export interface HistoryEntry {
-  /** when the request started, ISO 8601 */
   time: string
-  /** where it was posted */
   endpoint: string
   event: string
   resource?: string | undefined
   as: 'form' | 'json'
-  /** the reply's HTTP status; `null` when no reply came (connection refused, timeout) */
   status: number | null
-  /** from sending to the end of the reply body, milliseconds */
   durationMs: number
-  /** why no reply came */
   error?: string | undefined
 }
 
 export const HELP = `Usage: magnetis-webhooks history [--json] [--clear]
 
-Shows the last ${HISTORY_LIMIT} attempts of "send": time, event, status and duration.
+Shows the last ${HISTORY_LIMIT} attempts of "send": time, event, body encoding (form or
+json), status, duration and endpoint.
 
 Options:
   --json     print the attempts as a JSON array, oldest first
@@ -43,17 +33,14 @@ The history is kept in $XDG_CACHE_HOME/magnetis-webhooks/history.json
 (~/.cache when XDG_CACHE_HOME is not set).
 `
 
-/**
- * The history file. `XDG_CACHE_HOME` counts only when absolute (the XDG
- * specification says a relative one is invalid and must be ignored).
- */
+/** `$XDG_CACHE_HOME/magnetis-webhooks/history.json`, else under `~/.cache`: a relative `XDG_CACHE_HOME` is ignored, as the XDG specification says. */
 export function historyFile (env: CliIo['env']): string {
   const xdg = env.XDG_CACHE_HOME
   const cache = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache')
   return join(cache, 'magnetis-webhooks', 'history.json')
 }
 
-/** The recorded attempts, oldest first; `[]` when the file is missing or not a history. */
+/** The recorded attempts, oldest first; a cache may be deleted or garbled at any time, so a broken file reads as `[]`. */
 export async function readHistory (env: CliIo['env']): Promise<HistoryEntry[]> {
   let value: unknown
   try {
@@ -67,14 +54,10 @@ export async function readHistory (env: CliIo['env']): Promise<HistoryEntry[]> {
 function isEntry (value: unknown): value is HistoryEntry {
   const entry = value as HistoryEntry
   return typeof value === 'object' && value !== null && typeof entry.time === 'string' && typeof entry.event === 'string' &&
-    typeof entry.endpoint === 'string' && (entry.status === null || typeof entry.status === 'number') && typeof entry.durationMs === 'number'
+    typeof entry.endpoint === 'string' && (entry.as === 'form' || entry.as === 'json') && (entry.status === null || typeof entry.status === 'number') && typeof entry.durationMs === 'number'
 }
 
-/**
- * Appends an attempt and keeps the last `HISTORY_LIMIT`. The file is written
- * to a temporary name then renamed, so a crash never leaves half a file.
- * @throws the file system's error when the cache directory cannot be written
- */
+/** Appends an attempt, keeps the last `HISTORY_LIMIT`, and renames a temporary file so a crash never leaves half a file. */
 export async function recordAttempt (env: CliIo['env'], entry: HistoryEntry): Promise<void> {
   const file = historyFile(env)
   const entries = [...await readHistory(env), entry].slice(-HISTORY_LIMIT)
@@ -103,13 +86,26 @@ export async function history (args: string[], io: CliIo): Promise<number> {
   } else if (entries.length === 0) {
     io.stdout('no attempts yet: run "magnetis-webhooks send <endpoint>"\n')
   } else {
-    for (const entry of entries) io.stdout(formatEntry(entry) + '\n')
+    io.stdout(formatTable(entries))
   }
   return EXIT.ok
 }
 
-function formatEntry (entry: HistoryEntry): string {
+const COLUMNS = ['time', 'event', 'as', 'status', 'duration', 'endpoint'] as const
+
+/** One line per attempt under a header, columns padded to their widest cell; the duration is right-aligned. */
+function formatTable (entries: readonly HistoryEntry[]): string {
+  const rows = [[...COLUMNS], ...entries.map(cells)]
+  const widths = COLUMNS.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  const line = (row: string[]): string => row.map((cell, column) => {
+    if (column === COLUMNS.length - 1) return cell
+    return COLUMNS[column] === 'duration' ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)
+  }).join('  ')
+  return rows.map((row) => line(row) + '\n').join('')
+}
+
+function cells (entry: HistoryEntry): string[] {
   const event = entry.resource === undefined || entry.event !== 'test' ? entry.event : `test (${entry.resource})`
-  const outcome = entry.status === null ? `failed: ${entry.error ?? 'no reply'}` : String(entry.status)
-  return `${entry.time}  ${event}  ${outcome}  ${Math.round(entry.durationMs)} ms  ${entry.endpoint}`
+  const status = entry.status === null ? `no reply${entry.error === undefined ? '' : `: ${entry.error}`}` : String(entry.status)
+  return [entry.time, event, entry.as, status, `${Math.round(entry.durationMs)} ms`, entry.endpoint]
 }

@@ -1,17 +1,11 @@
-/**
- * `magnetis-webhooks listen`: the plugin on a real Fastify server that prints
- * every request it receives, so that a user who exposes it to the vendor's
- * test panel ("Testing the Webhook") sees exactly what the vendor sends:
- * headers (the signature only as present or absent), media type, raw body,
- * the reply, and which reading of the signature matched, if any.
- */
+// `listen`: the plugin on a real server that prints every request, so a user sees exactly what the vendor's test panel sends.
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
-import { BodyTooLargeError } from '../errors.js'
+import { readStream } from '../body/capture.js'
 import { SIGNATURE_HEADER } from '../signature/sign.js'
 import { EXIT, parseCommand, printJson, signatureKey, UsageError, type CliIo } from './common.js'
-import { findCulprits, READINGS, type Verdict } from './verify.js'
+import { findCulprits, READINGS, type Verdict } from '../diagnosis/culprits.js'
 
 export const HELP = `Usage: magnetis-webhooks listen [options]
 
@@ -34,7 +28,6 @@ Options:
 // The largest body captured, as Fastify's default body limit.
 const BODY_LIMIT = 1048576
 
-/** What the hooks gather about one request before it is printed. */
 interface Seen {
   rawBody?: Buffer
   event?: { name: string, resource: string | undefined, id: string | null }
@@ -68,10 +61,9 @@ export async function listen (args: string[], io: CliIo): Promise<number> {
   const seenBy = (request: FastifyRequest): Seen => seen.get(request) ?? (seen.set(request, {}), seen.get(request)!)
   let url = values.url ?? ''
 
-  // Added before the plugin, so it runs first: the body is kept even when the
-  // plugin refuses the request before reading it (415, 401).
+  // Before the plugin, so the body is kept even when the plugin refuses a request unread (415, 401).
   app.addHook('preParsing', async (request, _reply, payload) => {
-    const rawBody = await readAll(payload)
+    const rawBody = await readStream(payload, BODY_LIMIT)
     seenBy(request).rawBody = rawBody
     return Object.assign(Readable.from([rawBody]), { receivedEncodedLength: rawBody.length })
   })
@@ -116,23 +108,6 @@ function eventSummary (event: { name: string, resource: string | undefined, data
   return { name: event.name, resource: event.resource, id: typeof id === 'string' ? id : null }
 }
 
-function readAll (stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let length = 0
-    stream.on('data', (chunk: Buffer) => {
-      length += chunk.length
-      if (length <= BODY_LIMIT) chunks.push(chunk)
-    })
-    stream.on('error', reject)
-    stream.on('end', () => {
-      // The plugin's own error, so the reply has the same code and format as the plugin's 413.
-      if (length > BODY_LIMIT) reject(new BodyTooLargeError(BODY_LIMIT))
-      else resolve(Buffer.concat(chunks))
-    })
-  })
-}
-
 function stopped (signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal !== undefined) {
@@ -150,7 +125,7 @@ function stopped (signal: AbortSignal | undefined): Promise<void> {
   })
 }
 
-/** One request as printed. */
+// `reading`: the reading of the body that matched as configured; `wouldMatch`: variants that would have.
 interface Report {
   method: string
   url: string
@@ -161,9 +136,7 @@ interface Report {
   signature: 'present' | 'absent'
   body: string | null
   verified: boolean
-  /** the reading of the body whose signature matched as configured, else null */
   reading: string | null
-  /** variants that would have matched, when it did not */
   wouldMatch: string[]
   event: NonNullable<Seen['event']> | null
   error: string | null

@@ -1,9 +1,5 @@
-/**
- * `magnetis-webhooks`: send signed test events, listen, and explain signature
- * mismatches (issue 6). This file only dispatches to one module per command;
- * `bin/magnetis-webhooks.js` calls `main` with the process's arguments.
- */
-import { EXIT, UsageError, type CliIo } from './common.js'
+// `magnetis-webhooks`: dispatches to one module per command; bin/magnetis-webhooks.js calls `main`.
+import { EXIT, printJson, UsageError, type CliIo } from './common.js'
 import { history, HELP as HISTORY_HELP } from './history.js'
 import { listen, HELP as LISTEN_HELP } from './listen.js'
 import { send, HELP as SEND_HELP } from './send.js'
@@ -31,6 +27,8 @@ Commands:
 
 Run "magnetis-webhooks <command> --help" for a command's options.
 The signature key comes from --key or MAGNETIS_KEY; it is never printed.
+With --json, a command's result is JSON on standard output, and so is a usage
+error: {"ok": false, "exitCode": 2, "error": "…", "help": "…"}.
 Exit codes: 0 ok or valid, 1 invalid signature or non-2xx reply, 2 usage error.
 `
 
@@ -40,12 +38,7 @@ const processIo: CliIo = {
   env: process.env
 }
 
-/**
- * Runs one command line.
- * @param argv the arguments after the program name, e.g. `['send', 'http://…', '--event', 'call:missed']`
- * @param io where output goes and where the environment comes from (default: the process's)
- * @returns the exit code: 0 ok or valid, 1 invalid signature or non-2xx reply, 2 usage error
- */
+/** Runs one command line (the arguments after the program name); returns the exit code: 0 ok, 1 invalid or non-2xx, 2 usage error. */
 export async function main (argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...args] = argv
   if (name === '--help' || name === '-h' || name === 'help') {
@@ -55,6 +48,7 @@ export async function main (argv: string[], io: CliIo = processIo): Promise<numb
   }
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (command === undefined) {
+    if (name !== undefined && wantsJson(args)) return usageError(io, `unknown command ${JSON.stringify(name)}`, 'magnetis-webhooks --help')
     io.stderr((name === undefined ? '' : `magnetis-webhooks: unknown command ${JSON.stringify(name)}\n\n`) + HELP)
     return EXIT.usage
   }
@@ -62,7 +56,21 @@ export async function main (argv: string[], io: CliIo = processIo): Promise<numb
     return await command.run(args, io)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr(`magnetis-webhooks ${name}: ${error.message}\nRun "magnetis-webhooks ${name} --help" for its options.\n`)
+    const help = `magnetis-webhooks ${name} --help`
+    if (wantsJson(args)) return usageError(io, error.message, help)
+    io.stderr(`magnetis-webhooks ${name}: ${error.message}\nRun "${help}" for its options.\n`)
     return EXIT.usage
   }
+}
+
+// Arguments after "--" are positionals, never options.
+function wantsJson (args: string[]): boolean {
+  const end = args.indexOf('--')
+  return (end === -1 ? args : args.slice(0, end)).includes('--json')
+}
+
+/** With `--json`, a usage error is one JSON line on standard output too, so scripts read one format: `{ ok: false, exitCode: 2, error, help }`. */
+function usageError (io: CliIo, message: string, help: string): number {
+  printJson(io, { ok: false, exitCode: EXIT.usage, error: message, help })
+  return EXIT.usage
 }

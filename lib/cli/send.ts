@@ -1,9 +1,4 @@
-/**
- * `magnetis-webhooks send <endpoint>`: what the vendor's test panel does
- * ("Testing the Webhook"): posts a signed sample (or your payload) to an
- * endpoint and shows the reply's status, the time it took and its body. Each
- * attempt is recorded for `history`.
- */
+// `send`: what the vendor's test panel does ("Testing the Webhook"); each attempt is recorded for `history`.
 import { bodyAs, choosePayload, EXIT, PAYLOAD_OPTIONS, parseCommand, printJson, signatureKey, signBody, UsageError, type CliIo } from './common.js'
 import { recordAttempt } from './history.js'
 
@@ -106,8 +101,7 @@ function milliseconds (text: string): number {
   return value
 }
 
-// fetch() hides the reason of a failed connection in `cause` (ECONNREFUSED,
-// ENOTFOUND, a TLS error); a request it refuses to make has none.
+// fetch() puts why a connection failed in `cause`; a request it refuses to make has none.
 function describeFailure (failure: unknown, timeout: number): string {
   const error = failure as Error & { cause?: { code?: string } }
   if (error.name === 'TimeoutError') return `no reply within ${timeout} ms`

@@ -1,8 +1,4 @@
-/**
- * `magnetis-webhooks sign`: the `X-CALLTRACKING-SIGNATURE` of a payload for a
- * URL, computed as the vendor page's "Generating a Signature" says, so you can
- * sign requests of your own (curl, a test) or compare with a received header.
- */
+// `sign`: the X-CALLTRACKING-SIGNATURE of a payload ("Generating a Signature"), for requests of your own or to compare.
 import { signatureBaseString } from '../signature/sign.js'
 import { bodyAs, choosePayload, EXIT, PAYLOAD_OPTIONS, parseCommand, printJson, signatureKey, signBody, UsageError, type CliIo } from './common.js'
 

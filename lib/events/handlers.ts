@@ -1,40 +1,19 @@
-/**
- * Handler registry and dispatch. Order is part of the contract: the event's
- * own handlers in the order they were added, then `onAny` handlers; every
- * handler runs even when an earlier one fails, and all failures are
- * reported together in one `HandlerError`. A route may draw on several
- * handler sets (its shorthand options, then a shared `webhooks` instance);
- * they are read at each delivery, so a handler added to a shared set after
- * registration still runs.
- */
+// Handler sets and dispatch; the order is part of the contract (docs/design.md, "Dispatch").
 import type { FastifyRequest } from 'fastify'
 import { HandlerError } from '../errors.js'
 import type { EventName } from './names.js'
-import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookErrorHandler, WebhookHandler } from './types.js'
+import type { AnyWebhookEvent, AnyWebhookHandler, UnvalidatedEvent, WebhookContext, WebhookErrorHandler, WebhookHandler } from './types.js'
 
-/** What one handler set holds, read by the module-level functions below. */
 interface Registry {
   readonly handlers: ReadonlyMap<string, ReadonlyArray<WebhookHandler<any>>>
   readonly anyHandlers: readonly AnyWebhookHandler[]
   readonly errorHandlers: readonly WebhookErrorHandler[]
 }
 
-// Filled by MagnetisWebhooks' static block: dispatch across sets needs their
-// private lists, which stay out of the public API.
+// Set by MagnetisWebhooks' static block: dispatch across sets reads their private lists.
 let registryOf: (set: MagnetisWebhooks) => Registry
 
-/**
- * A set of handlers for Magnétis webhook events, shared by any number of
- * routes (`webhooks` option, or `config.magnetis.webhooks`).
- *
- * ```ts
- * const webhooks = new MagnetisWebhooks()
- * webhooks.on('call:completed', async (event) => crm.saveCall(event.data))
- * webhooks.on('call:transferred', (event) => …)   // a future event: data is unknown
- * webhooks.onAny((event, request) => request.log.info({ event: event.name }))
- * webhooks.onError((error, event) => alert(error))
- * ```
- */
+/** A set of event handlers that any number of routes share (`webhooks` option); read at each delivery, so later additions count. */
 export class MagnetisWebhooks {
   readonly #handlers = new Map<string, Array<WebhookHandler<any>>>()
   readonly #anyHandlers: AnyWebhookHandler[] = []
@@ -44,12 +23,7 @@ export class MagnetisWebhooks {
     registryOf = (set) => ({ handlers: set.#handlers, anyHandlers: set.#anyHandlers, errorHandlers: set.#errorHandlers })
   }
 
-  /**
-   * Adds a handler for one event name: a documented one (typed data) or any
-   * other string (a future event; data is `Record<string, unknown>`).
-   * @throws {TypeError} when `handler` is not a function
-   * @returns this, for chaining
-   */
+  /** Adds a handler for an event name (any string: a future event's data is `Record<string, unknown>`). @throws {TypeError} for a non-function */
   on<Name extends EventName> (name: Name, handler: WebhookHandler<Name>): this
   on (name: string, handler: WebhookHandler<string>): this
   on (name: string, handler: WebhookHandler<any>): this {
@@ -60,14 +34,14 @@ export class MagnetisWebhooks {
     return this
   }
 
-  /** Adds a handler that runs for every verified event, after the event's own handlers. @returns this */
+  /** Adds a handler that runs for every verified event, after the event's own handlers. */
   onAny (handler: AnyWebhookHandler): this {
     assertFunction(handler, 'the onAny handler')
     this.#anyHandlers.push(handler)
     return this
   }
 
-  /** Adds an error handler (see `WebhookErrorHandler`); errors it throws are logged, not replied. @returns this */
+  /** Adds an error handler (see `WebhookErrorHandler`); errors it throws are logged, not replied. */
   onError (handler: WebhookErrorHandler): this {
     assertFunction(handler, 'the onError handler')
     this.#errorHandlers.push(handler)
@@ -79,19 +53,14 @@ export class MagnetisWebhooks {
     return handlerCount([this], name)
   }
 
-  /**
-   * Runs the handlers of `event.name`, then those of `alsoAs.name` with
-   * `alsoAs` (a test event routed to production handlers), then the `onAny`
-   * handlers with `event`, one after the other.
-   * @throws {HandlerError} (500) when any handler threw; `onError` has then already been called
-   */
-  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
-    await dispatchEvent([this], event, request, alsoAs)
+  /** Runs this set's handlers for `event` (see `dispatchEvent`). @throws {HandlerError} (500) after `onError` ran */
+  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent, context?: WebhookContext): Promise<void> {
+    await dispatchEvent([this], event, request, alsoAs, context)
   }
 
   /** Calls every `onError` handler; their own failures are logged at error level and swallowed. */
-  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
-    await reportError([this], error, event, request)
+  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest, context?: WebhookContext): Promise<void> {
+    await reportError([this], error, event, request, context)
   }
 }
 
@@ -105,49 +74,50 @@ export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): 
   return count
 }
 
-/**
- * Runs, across `sets` in order: the handlers of `event.name`; then those of
- * `alsoAs.name` with `alsoAs`; then the `onAny` handlers with `event`. Each
- * phase finishes in every set before the next begins, so a route's own
- * `onAny` never runs before a shared set's event handler.
- * @throws {HandlerError} (500) listing every handler error, after `onError` handlers of every set have run
- */
-export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent): Promise<void> {
+/** Runs `event.name`'s handlers, then `alsoAs.name`'s with `alsoAs`, then `onAny`, each phase across all `sets`. @throws {HandlerError} (500) */
+export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent,
+  context: WebhookContext = requestContext(request)): Promise<void> {
   const errors: unknown[] = []
   for (const set of sets) {
-    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, errors)
+    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, context, errors)
   }
   if (alsoAs !== undefined) {
     for (const set of sets) {
-      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, errors)
+      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, context, errors)
     }
   }
   for (const set of sets) {
-    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, errors)
+    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, context, errors)
   }
   if (errors.length > 0) {
     const error = new HandlerError(event.name, errors)
-    await reportError(sets, error, event, request)
+    await reportError(sets, error, event, request, context)
     throw error
   }
 }
 
 /** Calls every `onError` handler of `sets`, in order; their own failures are logged at error level and swallowed. */
-export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest): Promise<void> {
+export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest,
+  context: WebhookContext = requestContext(request)): Promise<void> {
   for (const set of sets) {
     for (const handler of registryOf(set).errorHandlers) {
       try {
-        await handler(error, event, request)
+        await handler(error, event, request, context)
       } catch (handlerError) {
-        request.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
+        context.log.error({ err: handlerError, event: event.name }, 'fastify-magnetis-webhooks: an onError handler threw')
       }
     }
   }
 }
 
-async function runHandler (handler: (event: any, request: FastifyRequest) => unknown, event: AnyWebhookEvent, request: FastifyRequest, errors: unknown[]): Promise<void> {
+/** The context of a delivery handled in the request: no inbox row, one attempt, received now. */
+export function requestContext (request: FastifyRequest): WebhookContext {
+  return { deliveryId: undefined, attempt: 1, lastAttempt: true, receivedAt: new Date(), params: request.params as Record<string, string>, log: request.log }
+}
+
+async function runHandler (handler: WebhookHandler<any>, event: AnyWebhookEvent, request: FastifyRequest, context: WebhookContext, errors: unknown[]): Promise<void> {
   try {
-    await handler(event, request)
+    await handler(event, request, context)
   } catch (error) {
     errors.push(error)
   }

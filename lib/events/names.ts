@@ -1,9 +1,4 @@
-/**
- * Event names and the resource each one carries, from the vendor page's
- * "Webhook Configuration" (the five events) and "Testing the Webhook" (the
- * `test` event with CALL, EMAIL or LEAD data). One `as const` list, so the
- * handler types, the option names and the docs cannot drift apart.
- */
+// Event names and their resources (vendor page: "Webhook Configuration", "Testing the Webhook"): the one source the types derive from.
 
 /** Every event the vendor documents, in the page's order, plus `test`. */
 export const EVENT_NAMES = ['call:completed', 'call:missed', 'call:ringing', 'email:received', 'lead:created', 'test'] as const
@@ -36,11 +31,7 @@ export const HANDLER_OPTIONS = {
   onTest: 'test'
 } as const satisfies Record<string, EventName>
 
-/**
- * The resource of an event name: the part before `:` when it names a known
- * resource (so a future `call:transferred` is still a call), else `undefined`.
- * `test` has none: its resource is inferred from its data.
- */
+/** The part of a name before `:` when it names a resource (a future `call:transferred` is a call), else `undefined`. */
 export function resourceOfEvent (name: string): ResourceName | undefined {
   const colon = name.indexOf(':')
   if (colon === -1) return undefined

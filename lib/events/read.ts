@@ -7,7 +7,8 @@ import type { BodyEncoding } from '../body/media-types.js'
 import { dropForbiddenKeys } from '../signature/unflatten.js'
 import { InvalidEventError, MalformedBodyError } from '../errors.js'
 import { EVENT_RESOURCES, resourceOfEvent, type EventName, type ResourceName } from './names.js'
-import type { ResourceValidator } from './validate.js'
+import { shapeBySchema, type ResourceValidator } from './validate.js'
+import { WebhookEnvelope } from './schemas/envelope.js'
 import type { AnyWebhookEvent, UnvalidatedEvent } from './types.js'
 
 /** How one route turns a decoded body into an event. */
@@ -26,24 +27,23 @@ export type ReadEventResult =
  * place, every `__proto__`, `constructor` and `prototype` key at any depth,
  * as a form body does when decoded (`unflattenPairs`): handlers get the same
  * payload either way, and none that a later `Object.assign` or merge could
- * turn into a prototype change.
+ * turn into a prototype change. A list as `data` is the object PHP's array
+ * is (`[]` → `{}`); `data` that cannot be an object (text, a number) fails
+ * like a schema (422, `onError` gets the whole payload).
  * @param payload the decoded body: parsed JSON, or the output of `unflattenPairs`
- * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string, or `data` is not an object
+ * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
   if (encoding === 'json') dropForbiddenKeys(payload)
-  const name = payload.event
-  if (typeof name !== 'string' || name === '') {
-    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
-  }
-  const data = payload.data ?? {}
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new MalformedBodyError(`the "data" of the "${name}" event must be an object`)
+  const { name, data } = readEnvelope(payload, encoding)
+  const base = { name, payload, test: name === 'test' }
+  if (typeof data !== 'object' || data === null) {
+    const errors = [{ path: '', message: 'data must be an object' }]
+    return { ok: false, error: new InvalidEventError(name, payload, errors), event: { ...base, resource: resourceOfEvent(name), data } }
   }
   const resource = name === 'test'
     ? reader.inferTestResource(data as Record<string, unknown>)
     : resourceOfEvent(name)
-  const base = { name, payload, test: name === 'test' }
   // Only documented events and test samples have a schema we can hold the vendor to; a future event passes as it came.
   const checked = Object.hasOwn(EVENT_RESOURCES, name) || name === 'test'
   if (resource === undefined || !checked) {
@@ -55,6 +55,20 @@ export function readEvent (payload: Record<string, unknown>, encoding: BodyEncod
   }
   payload.data = prepared.data
   return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+}
+
+/**
+ * The envelope of a decoded body: its event name, and `data` (`{}` when absent; a PHP `[]` read as `{}`), not yet checked to be an object.
+ * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
+ */
+export function readEnvelope (payload: Record<string, unknown>, encoding: BodyEncoding): { name: string, data: unknown } {
+  const name = payload.event
+  if (typeof name !== 'string' || name === '') {
+    throw new MalformedBodyError('the body has no "event" name: expected {"event": "call:completed", "data": {…}}')
+  }
+  // PHP's json_encode writes an empty map as []: `data: []` is `{}`.
+  shapeBySchema(WebhookEnvelope, payload, encoding === 'form')
+  return { name, data: payload.data ?? {} }
 }
 
 /**

@@ -1,17 +1,9 @@
-/**
- * Built-in payloads, one per data model of the vendor page's "Testing the
- * Webhook" (CALL, EMAIL, LEAD), for the demo, the CLI and your own tests.
- * The CALL payload is the page's sample exactly (`event: "test"`); the EMAIL
- * and LEAD payloads are ours, shaped as our inferred schemas (email.ts,
- * lead.ts), with fake numbers and example.com addresses.
- */
+// One payload per data model of the vendor page's "Testing the Webhook": CALL is the page's sample exactly; EMAIL and LEAD are ours.
 import { resourceOfEvent, type ResourceName } from './names.js'
 import type { Call, Email, Lead, ResourceData } from './schemas/index.js'
 
 /** A whole delivery body: `{ data, event }` (the page's sample lists `data` first). */
 export type SampleEnvelope<T> = { data: T, event: string }
-
-/** The data type of each resource's sample. */
 
 type DeepReadonly<T> = T extends ReadonlyArray<infer U>
   ? ReadonlyArray<DeepReadonly<U>>
@@ -161,22 +153,10 @@ const LEAD_SAMPLE: SampleEnvelope<Lead> = {
   event: 'test'
 }
 
-/**
- * The built-in payload of each resource, deeply frozen: `call` is the vendor
- * page's `call:completed` sample exactly (its `event` is `"test"`, as on the
- * page); `email` and `lead` are ours (ids `eml-…` and `lead-…`, fake French
- * numbers `0033…`, example.com addresses), each valid against its schema.
- * Use `samplePayload` for a copy you can change.
- */
+/** The built-in payloads, deeply frozen (fake numbers, example.com addresses); `samplePayload` gives a copy you can change. */
 export const SAMPLE_PAYLOADS: SamplePayloads = deepFreeze({ call: CALL_SAMPLE, email: EMAIL_SAMPLE, lead: LEAD_SAMPLE })
 
-/**
- * A deep copy of a built-in payload with its `event` set.
- *
- * @param event the event name to put in the envelope (any string)
- * @param resource which sample; default: the resource of `event` (`email:received` → `email`), else `call` (for `test` and unknown names)
- * @returns `{ data, event }`, a fresh object you may change
- */
+/** A fresh `{ data, event }` copy of the sample of `resource` (default: the event's resource, else `call`), with `event` set. */
 export function samplePayload<R extends ResourceName> (event: string, resource: R): SampleEnvelope<ResourceData[R]>
 export function samplePayload (event: string, resource?: ResourceName): SampleEnvelope<Call | Email | Lead>
 export function samplePayload (event: string, resource?: ResourceName): SampleEnvelope<Call | Email | Lead> {

@@ -2,10 +2,12 @@
  * Decoded `data` → a resource checked against its schema (CALL, EMAIL or
  * LEAD, the data models of the vendor page's "Testing the Webhook"). The
  * schemas are compiled once per validator; each delivery costs a clone, a
- * conversion (forms only), the defaults and one compiled check.
+ * walk that fills defaults, one or two compiled checks and, when needed, a
+ * conversion.
  */
-import type { TSchema } from '@sinclair/typebox'
+import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { ValueError } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import type { BodyEncoding } from '../body/media-types.js'
 import { FORBIDDEN_KEYS } from '../signature/unflatten.js'
@@ -29,11 +31,15 @@ export interface ResourceValidator {
    * Readies one delivery's `data` for handlers, without changing `data`:
    * 1. a deep copy is made, without the keys `__proto__`, `constructor`
    *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
-   * 2. form data (all text) is converted to the schema's types with
-   *    TypeBox's `Value.Convert`: `"43"` → `43`, `"1"`/`"0"`/`"true"`/`"false"`
-   *    → booleans (JSON data keeps its own types);
-   * 3. `Value.Default` fills what a form cannot carry (`null`, `[]`) and a
-   *    JSON sender may leave out, from the schemas' defaults;
+   * 2. `shapeBySchema`: a list where the schema wants an object becomes
+   *    the object PHP's array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`: PHP
+   *    has one array type), and the schemas' defaults fill what a form
+   *    cannot carry (`null`, `[]`) and a JSON sender may leave out;
+   * 3. unless the compiled schema already passes, the data is converted to
+   *    the schema's types with TypeBox's `Value.Convert`, as PHP's loose
+   *    scalars need in JSON as in forms: `"43"` → `43`,
+   *    `"1"`/`"0"`/`1`/`0`/`"true"`/`"false"` → booleans, `33612345678` →
+   *    `"33612345678"` where text is expected;
    * 4. the compiled schema checks the result.
    *
    * So the same event sent as a form and as JSON gives deep-equal `data`.
@@ -42,12 +48,12 @@ export interface ResourceValidator {
    * on required fields (the built-in `call` schema) is returned as given,
    * neither copied nor cleaned of the keys above; the plugin removes those
    * keys from every JSON body before this step (`dropForbiddenKeys`).
-   * Conversion follows TypeBox: an integer field sent as `"43.5"` becomes 43
-   * in a form (JSON `43.5` fails).
+   * Conversion follows TypeBox's `Value.Convert`, in both encodings (an
+   * integer field of a replacement schema sent as `"43.5"` becomes 43).
    *
    * @param resource `call`, `email` or `lead`
    * @param data the delivery's `data`: parsed JSON, or the output of `unflattenPairs`
-   * @param encoding the body's encoding (`form` converts text, `json` does not)
+   * @param encoding the body's encoding (JSON may take the fast path above; both are converted)
    * @returns `{ ok: true, data }`, or `{ ok: false, errors }` with at most 20 errors (path and message, never values); the plugin replies 422 for the latter
    * @throws {TypeError} for a resource name that is not `call`, `email` or `lead`
    */
@@ -82,31 +88,52 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     if (encoding === 'json' && !entry.fillsDefaults && entry.check.Check(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    let value = cloneData(data)
-    if (encoding === 'form') value = Value.Convert(entry.schema, value)
-    value = Value.Default(entry.schema, value)
+    const shaped = shapeBySchema(entry.schema, cloneData(data), encoding === 'form')
+    // Most deliveries need no conversion; Convert costs more than a compiled check.
+    if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
+    const value = Value.Convert(entry.schema, shaped)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
-    const errors: ResourceError[] = []
-    for (const error of entry.check.Errors(value)) {
-      errors.push({ path: error.path, message: error.message })
-      if (errors.length === MAX_ERRORS) break
-    }
-    return { ok: false, errors }
+    return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }
 
   return { prepare }
 }
 
 /**
- * Whether `Value.Default` could add anything to data that passes the schema:
- * a `default` on an optional property, or anywhere inside a union (which
- * member applies depends on the value). Defaults on required properties
- * cannot apply, since a passing value has them.
+ * Errors as paths and messages, a union's ("Expected union value" at
+ * `/visitor`) replaced by those of the member it got furthest into
+ * (`/visitor/gclid`), so a 422 names the field at fault.
+ */
+function * innermost (errors: Iterable<ValueError>): Generator<ResourceError> {
+  for (const error of errors) {
+    const inner = error.errors
+      .map((member) => take(member, MAX_ERRORS))
+      .find((memberErrors) => memberErrors.some((memberError) => memberError.path.length > error.path.length))
+    if (inner === undefined) yield { path: error.path, message: error.message }
+    else yield * innermost(inner)
+  }
+}
+
+function take<T> (items: Iterable<T>, limit: number): T[] {
+  const taken: T[] = []
+  for (const item of items) {
+    if (taken.length === limit) break
+    taken.push(item)
+  }
+  return taken
+}
+
+/**
+ * Whether `shapeBySchema` could add anything to data
+ * that passes the schema: a `default` or `absentAs` on an optional
+ * property, or anywhere inside a union (which member applies depends on the
+ * value). Defaults on required properties cannot apply, since a passing
+ * value has them.
  */
 function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false): boolean {
   if (schema === null || typeof schema !== 'object') return false
   const node = schema as Record<string, unknown>
-  if ((inUnion || !required) && 'default' in node) return true
+  if ((inUnion || !required) && ('default' in node || 'absentAs' in node)) return true
   const requiredKeys = new Set(Array.isArray(node.required) ? node.required as string[] : [])
   const properties = (node.properties ?? {}) as Record<string, unknown>
   for (const key of Object.keys(properties)) {
@@ -117,6 +144,65 @@ function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false
   }
   return hasOptionalDefault(node.items, true, inUnion) || hasOptionalDefault(node.additionalProperties, false, inUnion)
 }
+
+/**
+ * Data shaped as the schema expects, in place, before conversion:
+ * - PHP arrays: a list where only an object fits (an `Object` or `Record`
+ *   schema) becomes an object keyed `"0"`, `"1"`, … as PHP's array is, so
+ *   `account: []` (PHP's `json_encode` of an empty map) is `{}`; in a form a
+ *   `null` item is a hole that was never sent and gets no key (as in
+ *   `unflattenPairs`);
+ * - an absent property gets a copy of its schema's `absentAs` or `default`
+ *   (a function default is called). Not TypeBox's `Value.Default`: it merges
+ *   a present object into an array default (`{"promo": "x"}` became `[]`),
+ *   and it costs ten times this walk.
+ * A union is followed into its one member that fits the value (a list
+ * member for a list, else an object member), and left alone when none or
+ * several fit. `Ref`, `This` and `Intersect` are not followed, so the walk
+ * recurses no deeper than the schema nests.
+ *
+ * @param holes whether `null` list items are holes (form data)
+ */
+export function shapeBySchema (schema: TSchema, value: unknown, holes = false): unknown {
+  if (value === null || typeof value !== 'object') return value
+  const kind = schema[Kind] as string
+  if (kind === 'Union') {
+    const members = schema.anyOf as TSchema[]
+    const lists = Array.isArray(value) ? members.filter((member) => LIST_KINDS.has(member[Kind] as string)) : []
+    const fits = lists.length > 0 ? lists : members.filter((member) => OBJECT_KINDS.has(member[Kind] as string))
+    return fits.length === 1 ? shapeBySchema(fits[0] as TSchema, value, holes) : value
+  }
+  if (Array.isArray(value)) {
+    if (OBJECT_KINDS.has(kind)) {
+      const entries = [...value.entries()].filter(([, item]) => !holes || item !== null)
+      return shapeBySchema(schema, Object.fromEntries(entries), holes)
+    }
+    if (kind === 'Array') {
+      for (let index = 0; index < value.length; index++) value[index] = shapeBySchema(schema.items as TSchema, value[index], holes)
+    }
+    return value
+  }
+  const object = value as Record<string, unknown>
+  if (kind === 'Record') {
+    const items = Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema
+    for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
+    return object
+  }
+  if (kind !== 'Object') return value
+  for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+    if (Object.hasOwn(object, key)) {
+      object[key] = shapeBySchema(property, object[key], holes)
+      continue
+    }
+    const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
+    if (fill !== undefined) object[key] = typeof fill === 'function' ? fill() : structuredClone(fill)
+  }
+  return object
+}
+
+const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])
+// Members that take a list as it is.
+const LIST_KINDS: ReadonlySet<string> = new Set(['Array', 'Tuple', 'Unknown', 'Any'])
 
 function asArray (value: unknown): unknown[] {
   return Array.isArray(value) ? value : []

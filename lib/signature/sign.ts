@@ -1,15 +1,5 @@
-/**
- * The signature rule of the vendor page's "Request Signature and Securing
- * Exchanges" / "Generating a Signature" sections, pure and framework-free:
- *
- *   signature = base64( HMAC-SHA1( key, url + key1 + value1 + key2 + value2 + … ) )
- *
- * with `url` exactly as typed in the vendor's interface and the POST
- * variables sorted by key. docs/signature-rule.md (the README's "Signature
- * rule") is the normative text; the tests quote it step by step.
- */
+// base64(HMAC-SHA1(key, url + key1 + value1 + …)), pairs sorted by key: docs/signature-rule.md, vendor page "Generating a Signature".
 /// <reference lib="es2024.string" />
-// (String.prototype.isWellFormed / toWellFormed: Node 20+, which package.json requires.)
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { flattenPayload, type Pair } from './flatten.js'
 
@@ -25,23 +15,10 @@ export type SignatureKeys = string | readonly string[]
 // Base64 of a 20-byte SHA-1 digest, padding included.
 const SIGNATURE_LENGTH = 28
 
-/**
- * The signature base string: `url` followed by each pair's key then value,
- * no separators, pairs sorted by key (UTF-8 byte order, case-sensitive),
- * equal keys by value.
- *
- * @param url the endpoint URL exactly as entered in the vendor's interface; never normalised
- * @param payload a plain object or an iterable of `[key, value]` pairs
- * @returns the string that is HMAC'd (UTF-8); a lone surrogate in a key or value reads as U+FFFD, as the UTF-8 encoder writes it
- * @throws {MalformedBodyError} (400) when a plain object nests deeper than 32 levels
- */
+/** `url` as typed (never normalised), then each pair's key and value, sorted by UTF-8 bytes. @throws {MalformedBodyError} (400) past 32 levels of nesting */
 export function signatureBaseString (url: string, payload: SignaturePayload): string {
   const pairs: Pair[] = isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
-  // The fast path: without a single surrogate code unit, every part is
-  // well-formed and UTF-16 code-unit order is UTF-8 byte order, so the
-  // engine's own string comparison sorts right. One scan of the joined
-  // string (which the HMAC needs flat anyway) tells; a character above
-  // U+FFFF or a lone half anywhere takes the exact path instead.
+  // Without surrogates, code-unit order is UTF-8 byte order (docs/design.md, "Sorting").
   sortByCodeUnits(pairs)
   const base = joinPairs(url, pairs)
   return SURROGATE.test(base) ? exactBaseString(url, pairs) : base
@@ -50,10 +27,7 @@ export function signatureBaseString (url: string, payload: SignaturePayload): st
 const SURROGATE = /[\uD800-\uDFFF]/
 
 function exactBaseString (url: string, pairs: readonly Pair[]): string {
-  // Each key and value is UTF-8 encoded on its own, so a lone surrogate
-  // becomes U+FFFD here, before sorting and joining: otherwise two halves in
-  // adjacent parts would join into one character that no sender encoded, and
-  // the sort would disagree with the bytes that are HMAC'd.
+  // Lone surrogates become U+FFFD per part, as each part is UTF-8 encoded on its own.
   const parts: Pair[] = pairs.map(([key, value]) => [wellFormed(key), wellFormed(value)])
   parts.sort(comparePairs)
   return joinPairs(url, parts)
@@ -65,11 +39,9 @@ function joinPairs (url: string, pairs: readonly Pair[]): string {
   return base
 }
 
-// Under this many pairs an insertion sort beats Array.prototype.sort, whose
-// fixed cost and comparator calls dominate; the vendor's sample has 42.
+// Under this many pairs an insertion sort beats Array.prototype.sort (the vendor's sample has 42).
 const INSERTION_SORT_MAX = 64
 
-/** Sorts pairs in place by key then value, by UTF-16 code units (the engine's `<`). */
 function sortByCodeUnits (pairs: Pair[]): void {
   if (pairs.length > INSERTION_SORT_MAX) {
     pairs.sort(compareCodeUnits)
@@ -77,11 +49,8 @@ function sortByCodeUnits (pairs: Pair[]): void {
   }
   for (let index = 1; index < pairs.length; index++) {
     const pair = pairs[index] as Pair
-    // Payloads often arrive nearly sorted: then this one comparison is all.
     if (compareCodeUnits(pairs[index - 1] as Pair, pair) <= 0) continue
-    // Otherwise gallop back from the end of the sorted part (1, 2, 4, …
-    // places), then search between: a pair that belongs near the end, as in
-    // the vendor's sample, costs two comparisons rather than a full search.
+    // Gallop back from the end, then binary search: a pair that belongs near the end costs two comparisons.
     let high = index - 1
     let step = 1
     let low = high - step
@@ -96,7 +65,6 @@ function sortByCodeUnits (pairs: Pair[]): void {
       if (compareCodeUnits(pairs[middle] as Pair, pair) > 0) high = middle
       else low = middle + 1
     }
-    // A plain loop: copyWithin is several times slower on short arrays.
     for (let at = index; at > low; at--) pairs[at] = pairs[at - 1] as Pair
     pairs[low] = pair
   }
@@ -108,59 +76,33 @@ function compareCodeUnits (a: Pair, b: Pair): number {
   return 0
 }
 
-// toWellFormed replaces lone surrogates only (a high half not followed by a
-// low one, or a low half not preceded by a high one) with U+FFFD, exactly as
-// the UTF-8 encoder does; the check first keeps the common case a scan.
 function wellFormed (text: string): string {
   return text.isWellFormed() ? text : text.toWellFormed()
 }
 
-/**
- * Signs a payload as the vendor does; the exact mirror of `verifySignature`,
- * public so that you can write tests and send signed requests yourself.
- *
- * @param key the webhook's signature key (UTF-8); must not be empty
- * @param url the endpoint URL exactly as entered in the vendor's interface
- * @param payload a plain object or `[key, value]` pairs
- * @returns standard base64 with padding, 28 characters
- * @throws {TypeError} for an empty or non-string key
- */
+/** The vendor's signature of a payload: standard base64 with padding, 28 characters; the mirror of `verifySignature`. @throws {TypeError} for an empty or non-string key */
 export function sign (key: string, url: string, payload: SignaturePayload): string {
   assertKey(key)
   return hmac(key, signatureBaseString(url, payload))
 }
 
-/** Arguments of `verifySignature`. */
+/** Arguments of `verifySignature`: `signature` is the header as received (`undefined` or an array never matches). */
 export interface VerifySignatureOptions {
-  /** the signature key, or a list during rotation: valid if any one matches */
   key: SignatureKeys
-  /** the endpoint URL exactly as entered in the vendor's interface */
   url: string
-  /** the request's POST variables, as a plain object or `[key, value]` pairs */
   payload: SignaturePayload
-  /** the `X-CALLTRACKING-SIGNATURE` header as received: a string, or `undefined` / an array (never matching) */
   signature: string | readonly string[] | undefined
 }
 
-/**
- * Checks a received signature against the payload, in constant time per key.
- * The comparison is of base64 text, so only the exact spelling of the digest
- * passes (no unpadded, URL-safe or whitespace variants). A missing, empty,
- * repeated (`a, b`), short or long header returns `false`; it never throws.
- *
- * @returns `true` when the signature matches one of the keys
- * @throws {TypeError} when `key` is empty, an empty list, holds an empty key, or is neither a string nor a list (a configuration error, never a key that signs)
- */
+/** `true` when the header's base64 text equals the signature under any key, in constant time. @throws {TypeError} for an empty or non-string key or list */
 export function verifySignature ({ key, url, payload, signature }: VerifySignatureOptions): boolean {
   const keys = typeof key === 'string' ? [key] : key
-  // An unset environment variable arrives here as undefined: say so plainly.
   if (!Array.isArray(keys)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
   if (keys.length === 0) throw new TypeError('fastify-magnetis-webhooks: the list of signature keys is empty')
   for (const candidate of keys) assertKey(candidate)
   if (typeof signature !== 'string' || signature.length !== SIGNATURE_LENGTH) return false
 
-  // UTF-8, not Latin-1: Latin-1 keeps only the low byte, so "Ł" (U+0141)
-  // would pass for "A". Any non-ASCII character makes the buffer longer.
+  // UTF-8, not Latin-1, which keeps only the low byte: "Ł" (U+0141) would pass for "A".
   const received = Buffer.from(signature, 'utf8')
   if (received.length !== SIGNATURE_LENGTH) return false
   const base = signatureBaseString(url, payload)
@@ -192,13 +134,7 @@ export function comparePairs (a: Pair, b: Pair): number {
   return compareUtf8(a[0], b[0]) || compareUtf8(a[1], b[1])
 }
 
-/**
- * Compares two well-formed strings (no lone surrogates; `signatureBaseString`
- * replaces those first) in UTF-8 byte order without encoding them. UTF-16
- * code-unit order agrees with UTF-8 byte order except that surrogates
- * (U+D800–U+DFFF, the halves of code points above U+FFFF) must sort after
- * U+E000–U+FFFF; shifting those two ranges fixes it.
- */
+/** Compares two well-formed strings in UTF-8 byte order without encoding them (docs/design.md, "Sorting"). */
 export function compareUtf8 (a: string, b: string): number {
   if (a === b) return 0
   const length = Math.min(a.length, b.length)

@@ -106,12 +106,39 @@ t.test('dispatch, --help and usage errors', async (t) => {
 
   const unknownOption = await runInProcess(['sign', '--frobnicate'], {})
   t.equal(unknownOption.code, 2, 'an unknown option is a usage error')
-  t.match(unknownOption.stderr, /magnetis-webhooks sign: .*--frobnicate[^]*Run "magnetis-webhooks sign --help"/)
+  t.equal(unknownOption.stderr, 'magnetis-webhooks sign: unknown option "--frobnicate"\nRun "magnetis-webhooks sign --help" for its options.\n')
+  const unknownShort = await runInProcess(['send', 'http://127.0.0.1:1/', '-x'], cacheEnv())
+  t.equal(unknownShort.code, 2)
+  t.match(unknownShort.stderr, /^magnetis-webhooks send: unknown option "-x"; an argument that starts with "-" goes after "--", as in: -- "-x"\n/,
+    'where a positional is allowed, the hint says how to pass one that starts with "-", its quotes balanced')
+  t.equal(unknownShort.stderr.split('"').length % 2, 1, 'every quote is closed')
   const stray = await runInProcess(['sign', 'extra', '--url', 'https://x.example/'], { MAGNETIS_KEY: KEY })
   t.equal(stray.code, 2, 'a positional argument sign does not take is a usage error')
   const two = await runInProcess(['send', 'http://127.0.0.1:1/', 'extra'], cacheEnv())
   t.equal(two.code, 2, 'send takes one endpoint')
   t.match(two.stderr, /unexpected argument "extra"/)
+})
+
+t.test('with --json, usage errors are JSON too', async (t) => {
+  const unknownOption = await runInProcess(['sign', '--frobnicate', '--json'], {})
+  t.equal(unknownOption.code, 2)
+  t.same(JSON.parse(unknownOption.stdout), { ok: false, exitCode: 2, error: 'unknown option "--frobnicate"', help: 'magnetis-webhooks sign --help' })
+  t.equal(unknownOption.stderr, '', 'nothing on standard error')
+
+  const noUrl = await runInProcess(['sign', '--json'], { MAGNETIS_KEY: KEY })
+  t.equal(noUrl.code, 2)
+  t.match(JSON.parse(noUrl.stdout), { ok: false, exitCode: 2, error: /^sign needs --url/ }, 'an error raised by the command itself')
+
+  const noKey = await runInProcess(['send', 'http://127.0.0.1:1/', '--json'], cacheEnv({ MAGNETIS_KEY: '' }))
+  t.match(JSON.parse(noKey.stdout), { ok: false, error: /^no signature key/ })
+
+  const unknownCommand = await runInProcess(['frobnicate', '--json'], {})
+  t.equal(unknownCommand.code, 2)
+  t.same(JSON.parse(unknownCommand.stdout), { ok: false, exitCode: 2, error: 'unknown command "frobnicate"', help: 'magnetis-webhooks --help' })
+
+  const afterDashes = await runInProcess(['send', '--frobnicate', '--', '--json'], cacheEnv())
+  t.equal(afterDashes.stdout, '', '"--json" after "--" is an argument, not the option')
+  t.match(afterDashes.stderr, /^magnetis-webhooks send: unknown option "--frobnicate"/)
 })
 
 t.test('sign prints the signature of the vendor rule, for form and JSON alike', async (t) => {
@@ -309,9 +336,15 @@ t.test('history keeps the last 10 attempts in the XDG cache directory', async (t
 
   const text = await runInProcess(['history'], env)
   const lines = text.stdout.trimEnd().split('\n')
-  t.equal(lines.length, 10)
-  t.match(lines[0], /^\d{4}-\d\d-\d\dT[\d:.]+Z  test \(call\)  200  \d+ ms  http:\/\/127\.0\.0\.1:\d+\/webhooks\/magnetis\?attempt=3$/, 'time, event, status, duration, endpoint')
-  t.match(lines[1], /  call:missed  200  /)
+  t.equal(lines.length, 11, 'a header and 10 attempts')
+  t.match(lines[0], /^time {22}event {8}as    status  duration  endpoint$/, 'the header names the columns')
+  t.match(lines[1], /^\d{4}-\d\d-\d\dT[\d:.]+Z  test \(call\)  json  200     +\d+ ms  http:\/\/127\.0\.0\.1:\d+\/webhooks\/magnetis\?attempt=3$/, 'time, event, encoding, status, duration, endpoint')
+  t.match(lines[2], /Z  call:missed  json  200  /)
+  for (const column of ['event', 'as', 'status', 'endpoint']) {
+    const at = lines[0]!.indexOf(column)
+    t.ok(lines.every((line) => line.slice(at - 2, at) === '  ' && line[at] !== ' '), `every ${column} cell starts in the header's column`)
+  }
+  t.equal(new Set(lines.map((line) => line.indexOf(' ms  '))).size, 2, 'durations end in one column (the header aside)')
 
   const cleared = await runInProcess(['history', '--clear'], env)
   t.equal(cleared.stdout, 'history cleared\n')
@@ -329,9 +362,15 @@ t.test('history survives a broken file', async (t) => {
     t.equal(shown.code, 0, `${JSON.stringify(broken)} does not break history`)
     t.same(JSON.parse(shown.stdout), [], 'and reads as empty')
   }
-  writeFileSync(file, JSON.stringify([null, 5, { time: 'x' }, { time: '2024-01-01T00:00:00.000Z', endpoint: 'http://a/', event: 'test', status: null, durationMs: 3, as: 'json' }]))
-  t.same(JSON.parse((await runInProcess(['history', '--json'], env)).stdout).length, 1, 'entries that are not attempts are dropped')
-  t.match((await runInProcess(['history'], env)).stdout, /  test  failed: no reply  3 ms  http:\/\/a\/\n$/)
+  const attempt = { time: '2024-01-01T00:00:00.000Z', endpoint: 'http://a/', event: 'test', status: null, durationMs: 3, as: 'json' }
+  writeFileSync(file, JSON.stringify([null, 5, { time: 'x' }, { ...attempt, as: 'xml' }, attempt, { ...attempt, as: 'form', error: 'ECONNREFUSED', durationMs: 1234.4 }]))
+  t.same(JSON.parse((await runInProcess(['history', '--json'], env)).stdout).length, 2, 'entries that are not attempts are dropped')
+  t.same((await runInProcess(['history'], env)).stdout.split('\n'), [
+    'time                      event  as    status                  duration  endpoint',
+    '2024-01-01T00:00:00.000Z  test   json  no reply                    3 ms  http://a/',
+    '2024-01-01T00:00:00.000Z  test   form  no reply: ECONNREFUSED   1234 ms  http://a/',
+    ''
+  ], 'a failed attempt says why, and the columns stay aligned')
 
   writeFileSync(file, '\u0000garbage')
   t.equal((await runInProcess(['send', server.url], env)).code, 0, 'send works over a broken file')

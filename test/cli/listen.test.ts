@@ -90,7 +90,7 @@ t.test('listen --json prints where it listens, then one object per request', asy
   t.match(reports[5], { method: 'GET', status: 404, body: '', mediaType: null, signature: 'absent', event: null })
 
   const invalid = join(dir, 'invalid-call.json')
-  writeFileSync(invalid, JSON.stringify({ data: { id: 5 }, event: 'call:completed' }))
+  writeFileSync(invalid, JSON.stringify({ data: { duration: 'long' }, event: 'call:completed' }))
   t.equal((await runInProcess(['send', endpoint, '--data', invalid], env)).code, 1)
   reports = await untilLines(listener, 7)
   t.match(reports[6], { status: 422, verified: true, event: { name: 'call:completed', resource: 'call', id: null }, error: /^FST_MAGNETIS_INVALID_EVENT/ },

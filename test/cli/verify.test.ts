@@ -236,3 +236,69 @@ t.test('verify usage errors: exit 2', async (t) => {
   t.match(bin.stderr, /no signature key/)
   for (const piece of keyPieces(KEY)) t.notOk(bin.stderr.includes(piece))
 })
+
+/** Runs `verify --json` on a body file; returns the verdict and the text output. */
+async function verifyFile (body: Buffer | string, contentType: string, signature: string, name: string): Promise<{ verdict: any, text: string, code: number }> {
+  const file = join(dir, name)
+  writeFileSync(file, body)
+  const args = ['verify', '--url', CONFIGURED, '--signature', signature, '--content-type', contentType, '--body-file', file]
+  const [json, text] = await Promise.all([runInProcess([...args, '--json'], { MAGNETIS_KEY: KEY }), runInProcess(args, { MAGNETIS_KEY: KEY })])
+  return { verdict: JSON.parse(json.stdout), text: text.stdout, code: json.code }
+}
+
+t.test('issue 12: a body file ending in a newline or CRLF is named, not the key', async (t) => {
+  const form = new URLSearchParams(refPairs(PAYLOAD)).toString()
+  const signature = refSign(KEY, CONFIGURED, pairsOf('form', form, {}))
+  for (const [ending, label] of [['\n', 'LF'], ['\r\n', 'CRLF']] as const) {
+    const { verdict, text, code } = await verifyFile(form + ending, FORM_TYPE, signature, `newline-${label}.txt`)
+    t.equal(code, 1, `${label}: the file does not verify as it is`)
+    t.match(verdict.matches[0], { url: CONFIGURED, reading: 'form', body: 'without-trailing-newline', keyTrimmed: false, changes: ['the body without its trailing line end (\\n or \\r\\n)'] }, label)
+    t.match(verdict.matches[0].advice, [/printf '%s', or magnetis-webhooks listen/])
+    t.match(text, /would have matched:\n  - the body without its trailing line end/)
+    t.notMatch(text, /check the key/, `${label}: the key is not blamed`)
+  }
+  const json = JSON.stringify(PAYLOAD)
+  const raw = await verifyFile(json + '\n', JSON_TYPE, refSign(KEY, CONFIGURED, [[json, '']]), 'newline-raw.json')
+  t.match(raw.verdict.matches[0], { reading: 'raw', body: 'without-trailing-newline' }, 'with another culprit at once')
+  const fine = await verifyFile(json + '\r\n', JSON_TYPE, refSign(KEY, CONFIGURED, refPairs(PAYLOAD)), 'newline-ok.json')
+  t.match(fine.verdict, { valid: true, matches: [] }, 'JSON white space after the object is not signed: such a file verifies')
+})
+
+t.test('issue 12: a body file starting with a byte-order mark is named, not the key', async (t) => {
+  const json = JSON.stringify(PAYLOAD)
+  const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)])
+  const signature = refSign(KEY, CONFIGURED, refPairs(PAYLOAD))
+  const { verdict, text } = await verifyFile(bom, JSON_TYPE, signature, 'bom.json')
+  t.equal(verdict.valid, false)
+  t.match(verdict.matches[0], { reading: 'json', body: 'without-bom', changes: ['the body without its leading byte-order mark (U+FEFF)'] })
+  t.match(verdict.matches[0].advice, [/save the file as UTF-8 without BOM/])
+  t.match(text, /  - the body without its leading byte-order mark \(U\+FEFF\)\n/)
+  t.notMatch(text, /check the key/)
+
+  const both = await verifyFile(Buffer.concat([bom, Buffer.from('\r\n')]), JSON_TYPE, refSign(KEY, CONFIGURED, [[json, '']]), 'bom-newline.json')
+  t.match(both.verdict.matches[0], { reading: 'raw', body: 'without-bom-and-trailing-newline', changes: [/byte-order mark/, /trailing line end/, /raw body/] })
+  const form = new URLSearchParams(refPairs(PAYLOAD)).toString()
+  const bomForm = await verifyFile(Buffer.concat([bom.subarray(0, 3), Buffer.from(form)]), FORM_TYPE, refSign(KEY, CONFIGURED, pairsOf('form', form, {})), 'bom.txt')
+  t.match(bomForm.verdict.matches[0], { reading: 'form', body: 'without-bom' }, 'a form body too')
+  const onlyBom = await verifyFile(Buffer.from([0xef, 0xbb, 0xbf, 0x0a]), FORM_TYPE, refSign(KEY, CONFIGURED, []), 'only-bom.txt')
+  t.match(onlyBom.verdict.matches[0], { body: 'without-bom-and-trailing-newline' }, 'a file holding only a BOM and a newline')
+})
+
+t.test('issue 12: a body whose numbers were signed as written, or as JavaScript writes them, is named, not the key', async (t) => {
+  const body = '{"event":"test","data":{"id":"call-1","cost":1764412345.123456,"big":1e21,"ratio":0.30000000000000004,"n":43}}'
+  const asWritten: RefPair[] = [['event', 'test'], ['data[id]', 'call-1'], ['data[cost]', '1764412345.123456'], ['data[big]', '1e21'], ['data[ratio]', '0.30000000000000004'], ['data[n]', '43']]
+  const written = await verifyFile(body, JSON_TYPE, refSign(KEY, CONFIGURED, asWritten), 'numbers-written.json')
+  t.match(written.verdict.matches[0], { reading: 'json-numbers-as-written', body: null, changes: [/each number as written in the body/] })
+  t.match(written.verdict.matches[0].advice, [/docs\/signature-rule\.md, "Numbers"/])
+  t.notMatch(written.text, /check the key/)
+
+  const asJavaScript: RefPair[] = asWritten.map(([key, value]) => [key, key === 'data[big]' ? '1e+21' : value === '1764412345.123456' ? String(1764412345.123456) : value])
+  const javascript = await verifyFile(body, JSON_TYPE, refSign(KEY, CONFIGURED, asJavaScript), 'numbers-js.json')
+  t.match(javascript.verdict.matches[0], { reading: 'json-numbers-as-javascript', changes: [/as JavaScript writes it \(String\(n\): 1e\+21\)/] })
+
+  const asPhp: RefPair[] = [['event', 'test'], ['data[id]', 'call-1'], ['data[cost]', '1764412345.1235'], ['data[big]', '1.0E+21'], ['data[ratio]', '0.3'], ['data[n]', '43']]
+  t.match((await verifyFile(body, JSON_TYPE, refSign(KEY, CONFIGURED, asPhp), 'numbers-php.json')).verdict, { valid: true, reading: 'json' }, 'signed as PHP writes them: valid')
+  const phpFloat = await verifyFile('{"a":-0}', JSON_TYPE, refSign(KEY, CONFIGURED, [['a', '-0']]), 'numbers-float.json')
+  t.match(phpFloat.verdict, { valid: true, reading: 'json' }, 'a PHP float that json_encode wrote as an integer is valid, as in the plugin')
+})
+

@@ -2,10 +2,10 @@
 // the built-in samples (lib/samples.ts) against the schemas.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { Kind, Type, type TSchema } from '@sinclair/typebox'
+import { Kind, OptionalKind, Type, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import {
-  Account, Call, CallEvent, Email, Lead, Nullable, RESOURCE_SCHEMAS, Seconds, Utm, VendorDateTime, Visitor, WebhookEnvelope
+  Account, Call, CallEvent, Email, Lead, Maybe, Nullable, PhpArray, RESOURCE_SCHEMAS, Seconds, Utm, VendorDateTime, Visitor, WebhookEnvelope
 } from '../../lib/events/schemas/index.js'
 import { SAMPLE_PAYLOADS, samplePayload } from '../../lib/events/samples.js'
 
@@ -18,8 +18,9 @@ const PAGE_SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/call-sample.jso
 type ObjectSchema = TSchema & { properties: Record<string, TSchema>, required?: string[], additionalProperties?: unknown }
 
 function objectOf (schema: TSchema): ObjectSchema {
-  // Through unions (Nullable) and arrays to the object inside.
+  // Through unions (Nullable, PhpList), arrays and maps to the object inside.
   if (schema.type === 'array') return objectOf(schema.items as TSchema)
+  if (schema.patternProperties !== undefined) return objectOf(Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema)
   if (Array.isArray(schema.anyOf)) return objectOf((schema.anyOf as TSchema[])[0] as TSchema)
   return schema as ObjectSchema
 }
@@ -29,6 +30,7 @@ function * walk (schema: TSchema): Generator<TSchema> {
   yield schema
   for (const child of Object.values((schema.properties ?? {}) as Record<string, TSchema>)) yield * walk(child)
   if (schema.items !== undefined) yield * walk(schema.items as TSchema)
+  for (const child of Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>)) yield * walk(child)
   for (const child of (schema.anyOf ?? []) as TSchema[]) yield * walk(child)
 }
 
@@ -37,72 +39,94 @@ t.test('the vendor page\'s sample validates against Call as it is', async t => {
   t.strictSame([...Value.Errors(Call, PAGE_SAMPLE.data)], [])
 })
 
-t.test('Call has exactly the sample\'s fields, all required, at every level', async t => {
-  const levels: Array<[string, ObjectSchema, Record<string, unknown>]> = [
-    ['data', Call, PAGE_SAMPLE.data],
-    ['account', Account, PAGE_SAMPLE.data.account as Record<string, unknown>],
-    ['events[]', objectOf(Call.properties.events), PAGE_SAMPLE.data.events[1] as Record<string, unknown>],
-    ['visitor', Visitor, PAGE_SAMPLE.data.visitor],
-    ['visitor.utm[]', objectOf(Visitor.properties.utm), (PAGE_SAMPLE.data.visitor.utm as Array<Record<string, unknown>>)[0] as Record<string, unknown>]
+t.test('Call has exactly the sample\'s fields at every level; only data.id is required', async t => {
+  const levels: Array<[string, ObjectSchema, Record<string, unknown>, string[]]> = [
+    ['data', Call, PAGE_SAMPLE.data, ['id']],
+    ['account', Account, PAGE_SAMPLE.data.account as Record<string, unknown>, []],
+    ['events[]', objectOf(Call.properties.events), PAGE_SAMPLE.data.events[1] as Record<string, unknown>, []],
+    ['visitor', Visitor, PAGE_SAMPLE.data.visitor, []],
+    ['visitor.utm[]', objectOf(Visitor.properties.utm), (PAGE_SAMPLE.data.visitor.utm as Array<Record<string, unknown>>)[0] as Record<string, unknown>, []]
   ]
-  for (const [name, schema, sample] of levels) {
+  for (const [name, schema, sample, required] of levels) {
     t.strictSame(Object.keys(schema.properties).sort(), Object.keys(sample).sort(), `${name}: fields`)
-    t.strictSame([...(schema.required ?? [])].sort(), Object.keys(sample).sort(), `${name}: required`)
+    t.strictSame(schema.required ?? [], required, `${name}: required`)
   }
-  t.equal(Call.properties.account, Account)
-  t.equal(Call.properties.visitor, Visitor)
-  t.equal(Call.properties.events.items, CallEvent)
-  t.equal(Visitor.properties.utm.items, Utm)
+  t.equal(objectOf(Call.properties.account), Account)
+  t.equal(objectOf(Call.properties.visitor), Visitor)
+  t.equal(objectOf(Call.properties.events), CallEvent)
+  t.equal(objectOf(Visitor.properties.utm), Utm)
 })
 
-t.test('every field that is null or [] in the sample has that value as its default', async t => {
-  const nullOrEmpty: Array<[string, ObjectSchema, string, unknown]> = []
-  const collect = (schema: ObjectSchema, sample: Record<string, unknown>, where: string): void => {
-    for (const [key, value] of Object.entries(sample)) {
-      if (value === null || (Array.isArray(value) && value.length === 0)) nullOrEmpty.push([where + key, schema, key, value])
+t.test('the guaranteed id alone is a valid call; every other field may be null, at every level', async t => {
+  t.ok(Value.Check(Call, { id: 'call-1' }))
+  t.notOk(Value.Check(Call, {}), 'id is guaranteed')
+  t.notOk(Value.Check(Call, { id: null }), 'id is never null')
+  const nulls = (schema: ObjectSchema, except: string[] = []): Record<string, null> =>
+    Object.fromEntries(Object.keys(schema.properties).filter((key) => !except.includes(key)).map((key) => [key, null]))
+  t.ok(Value.Check(Call, { id: 'call-1', ...nulls(Call, ['id']) }), 'data: all null but id')
+  t.ok(Value.Check(Call, { id: 'call-1', account: nulls(Account), visitor: nulls(Visitor), events: [nulls(CallEvent), null] }), 'nested objects: all null; list items may be null (form holes)')
+  t.ok(Value.Check(Call, { id: 'call-1', visitor: { utm: [nulls(Utm), null] } }), 'utm items too')
+  for (const schema of [Account, Visitor, CallEvent, Utm]) t.ok(Value.Check(schema, {}), 'an empty nested object passes')
+})
+
+t.test('each optional field defaults to null, or is [] when absent for the sample\'s lists (a form carries neither)', async t => {
+  const lists = new Set(['events', 'utm', 'custom_cookies', 'custom_local_storage', 'custom_params', 'valuetrack', '3rdparty'])
+  for (const schema of [Call, Account, Visitor, CallEvent, Utm, Email, Lead] as ObjectSchema[]) {
+    for (const [key, property] of Object.entries(schema.properties)) {
+      if ((schema.required ?? []).includes(key)) {
+        t.equal(property.default, undefined, `${key}: required, no default`)
+        continue
+      }
+      if (lists.has(key)) {
+        t.strictSame(property.absentAs, [], `${key} is [] when absent`)
+        t.notOk('default' in property, `${key}: no TypeBox default, which would merge an object into []`)
+      } else {
+        t.strictSame(property.default, null, `${key} defaults to null`)
+      }
     }
   }
-  collect(Call, PAGE_SAMPLE.data, 'data.')
-  collect(Visitor, PAGE_SAMPLE.data.visitor, 'visitor.')
-  for (const event of PAGE_SAMPLE.data.events) collect(CallEvent, event, 'events[].')
-  t.strictSame([...new Set(nullOrEmpty.map(([name]) => name))].sort(), [
-    'data.google_ads_extension', 'events[].value',
-    'visitor.3rdparty', 'visitor.custom_cookies', 'visitor.custom_local_storage', 'visitor.custom_params', 'visitor.msclkid', 'visitor.valuetrack'
-  ])
-  for (const [name, schema, key, value] of nullOrEmpty) {
-    t.strictSame(schema.properties[key]?.default, value, `${name} defaults to ${JSON.stringify(value)}`)
-  }
 })
 
-t.test('nullability: google_ads_extension is unknown (default null), msclkid and events[].value are nullable strings', async t => {
+t.test('the caller, recipient, durations, end status and visitor may be null or absent (ringing, missed, withheld, direct calls)', async t => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['call:ringing', { duration: 0, voice_duration: null, end_status: null }],
+    ['call:missed', { recipient_number: null }],
+    ['withheld caller', { calling_number: null, calling_country: null, calling_type: null, firsttime_caller: null }],
+    ['direct call', { visitor: null, channel_name: null, channel_type: null, pool_id: null }]
+  ]
+  for (const [name, change] of cases) t.ok(Value.Check(Call, { ...PAGE_SAMPLE.data, ...change }), name)
+  const { visitor, ...noVisitor } = PAGE_SAMPLE.data
+  t.ok(visitor !== undefined && Value.Check(Call, noVisitor), 'visitor absent')
   t.equal(Call.properties.google_ads_extension[Kind], 'Unknown')
-  for (const schema of [Visitor.properties.msclkid, CallEvent.properties.value, Visitor.properties.gclid, Visitor.properties.ga]) {
+  for (const schema of [Visitor.properties.msclkid, CallEvent.properties.value, Visitor.properties.gclid, Visitor.properties.ga, Call.properties.calling_number]) {
     t.ok(Value.Check(schema, null))
     t.ok(Value.Check(schema, 'x'))
-    t.notOk(Value.Check(schema, 1))
+    t.notOk(Value.Check(schema, 1), 'a number is no text: the validator converts it first')
   }
-  // The fields the sample shows as text are not nullable.
-  t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, calling_number: null }))
-  t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, account: null }))
 })
 
-t.test('array fields default to [] (a form cannot carry an empty list)', async t => {
-  t.strictSame(Call.properties.events.default, [])
-  t.strictSame(Visitor.properties.utm.default, [])
+t.test('a PHP array field takes a list, an object or null; it is never narrowed to one', async t => {
+  for (const field of ['custom_cookies', 'custom_local_storage', 'custom_params', 'valuetrack', '3rdparty'] as const) {
+    for (const value of [[], ['a', { b: 1 }], { promo: 'ETE24' }, null]) {
+      t.ok(Value.Check(Visitor, { [field]: value }), `${field}: ${JSON.stringify(value)}`)
+    }
+    t.notOk(Value.Check(Visitor, { [field]: 'x' }), `${field}: text is no array`)
+    t.match(Visitor.properties[field].description, /PHP array: a list or an object/)
+  }
+  t.strictSame(PhpArray('x').absentAs, [])
 })
 
-t.test('durations are whole seconds; dates are described as the vendor\'s local "YYYY-MM-DD HH:MM:SS"', async t => {
+t.test('durations are seconds, fractions kept; dates are described as the vendor\'s local "YYYY-MM-DD HH:MM:SS"', async t => {
   for (const field of ['duration', 'voice_duration'] as const) {
-    t.equal(Call.properties[field].type, 'integer')
+    t.equal(objectOf(Call.properties[field]).type, 'number', 'number, not integer: 43.5 is not truncated')
     t.match(Call.properties[field].description, /seconds/)
-    t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, [field]: 43.5 }), `${field} 43.5`)
-    t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, [field]: -1 }), `${field} -1`)
-    t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, [field]: '43' }), `${field} "43"`)
+    t.ok(Value.Check(Call, { ...PAGE_SAMPLE.data, [field]: 43.5 }), `${field} 43.5`)
+    t.notOk(Value.Check(Call, { ...PAGE_SAMPLE.data, [field]: '43' }), `${field} "43": the validator converts it, the schema does not`)
   }
   for (const schema of [Call.properties.date, CallEvent.properties.date, Email.properties.date, Lead.properties.date]) {
-    t.match(schema.description, /"YYYY-MM-DD HH:MM:SS".*local time.*no time zone/)
+    t.match(objectOf(schema).description, /"YYYY-MM-DD HH:MM:SS".*local time.*no time zone/)
   }
-  t.equal(Seconds('x').type, 'integer')
+  t.equal(Seconds('x').type, 'number')
   t.equal(VendorDateTime('x').type, 'string')
 })
 
@@ -119,16 +143,16 @@ t.test('no object schema refuses extra fields; extra fields pass at every level'
   t.ok(Value.Check(Call, data))
 })
 
-t.test('Email and Lead: every field is optional and marked inferred; {} and extra fields pass', async t => {
+t.test('Email and Lead: nothing is guaranteed, every field is optional, nullable and marked inferred; {} and extra fields pass', async t => {
   for (const [name, schema] of [['Email', Email], ['Lead', Lead]] as const) {
     t.equal(schema.required, undefined, `${name} requires nothing`)
     t.ok(Value.Check(schema, {}))
     t.ok(Value.Check(schema, { unknown_field: { any: 'thing' } }))
     for (const [field, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
       t.match(property.description, /^inferred: /, `${name}.${field} says it is inferred`)
+      t.ok(Value.Check(schema, { [field]: null }), `${name}.${field} may be null`)
     }
-    // Nested shapes are partial too: a visitor or account with one field passes.
-    t.ok(Value.Check(schema, { account: { id: 'acc-1' }, visitor: { gclid: 'x' } }))
+    t.ok(Value.Check(schema, { account: { id: 'acc-1' }, visitor: { gclid: 'x', custom_params: { promo: 'ETE24' } } }))
     t.notOk(Value.Check(schema, { id: 1 }))
   }
   t.ok(Value.Check(Lead, { call_id: null, email_id: 'eml-1' }))
@@ -142,6 +166,14 @@ t.test('WebhookEnvelope: a non-empty event name and an object of data; extra fie
   t.notOk(Value.Check(WebhookEnvelope, { event: 'test' }))
   t.notOk(Value.Check(WebhookEnvelope, { event: 'test', data: [] }))
   t.notOk(Value.Check(WebhookEnvelope, { event: 'test', data: 'x' }))
+})
+
+t.test('Maybe is an optional Nullable with default null', async t => {
+  const schema = Maybe(Type.String(), 'a note')
+  t.equal(schema[OptionalKind], 'Optional')
+  t.equal(schema.anyOf[0][Kind], 'String')
+  t.equal(schema.default, null)
+  t.equal(schema.description, 'a note')
 })
 
 t.test('Nullable puts the non-null type first and carries options', async t => {
@@ -189,7 +221,7 @@ t.test('the EMAIL and LEAD samples use eml-/lead- ids, 0033… numbers and examp
 
 t.test('SAMPLE_PAYLOADS is deeply frozen', async t => {
   t.ok(Object.isFrozen(SAMPLE_PAYLOADS))
-  t.ok(Object.isFrozen(SAMPLE_PAYLOADS.call.data.visitor.utm[0]))
+  t.ok(Object.isFrozen(Object.values(SAMPLE_PAYLOADS.call.data.visitor?.utm ?? [])[0]))
   t.ok(Object.isFrozen(SAMPLE_PAYLOADS.lead.data.visitor?.custom_params))
   t.throws(() => { (SAMPLE_PAYLOADS.call.data as { id: string }).id = 'x' }, TypeError)
 })
@@ -198,10 +230,12 @@ t.test('samplePayload returns a deep copy with the event set, of the resource as
   const copy = samplePayload('call:completed', 'call')
   t.equal(copy.event, 'call:completed')
   t.strictSame(copy.data, SAMPLE_PAYLOADS.call.data)
-  copy.data.visitor.utm.push({ key: 'utm_medium', value: 'cpc' })
-  copy.data.account.name = 'changed'
-  t.equal(SAMPLE_PAYLOADS.call.data.visitor.utm.length, 1)
-  t.equal(SAMPLE_PAYLOADS.call.data.account.name, 'My account')
+  const utm = copy.data.visitor?.utm
+  if (Array.isArray(utm)) utm.push({ key: 'utm_medium', value: 'cpc' })
+  if (copy.data.account) copy.data.account.name = 'changed'
+  t.equal(Object.values(copy.data.visitor?.utm ?? []).length, 2)
+  t.equal(Object.values(SAMPLE_PAYLOADS.call.data.visitor?.utm ?? []).length, 1)
+  t.equal(SAMPLE_PAYLOADS.call.data.account?.name, 'My account')
   t.notOk(Object.isFrozen(copy.data))
 
   t.strictSame(samplePayload('email:received').data, SAMPLE_PAYLOADS.email.data)

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import { pairsFromBody } from '../../lib/body/read.js'
 import { unflattenPairs } from '../../lib/signature/unflatten.js'
 import { flattenPayload } from '../../lib/signature/flatten.js'
-import { createResourceValidator, inferTestResource } from '../../lib/events/validate.js'
+import { createResourceValidator, inferTestResource, shapeBySchema } from '../../lib/events/validate.js'
 import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
 import type { Call } from '../../lib/events/schemas/index.js'
 
@@ -58,9 +58,9 @@ t.test('the form sample really lacks what a form cannot carry, and prepare resto
   t.equal(call.firsttime_caller, true)
   t.equal(call.missed, false)
   t.equal(call.google_ads_extension, null)
-  t.equal(call.visitor.msclkid, null)
-  t.strictSame(call.visitor.custom_params, [])
-  t.equal(call.events[0]?.value, null)
+  t.equal(call.visitor?.msclkid, null)
+  t.strictSame(call.visitor?.custom_params, [])
+  t.equal(Object.values(call.events ?? [])[0]?.value, null)
   t.equal(call.calling_number, '0033612345678', 'a number-like string field stays a string')
 })
 
@@ -75,11 +75,22 @@ t.test('form text converts to the schema types: "43" → 43, "1"/"0"/"true"/"fal
   t.strictSame(!bad.ok && bad.errors.map((error) => error.path), ['/duration'])
 })
 
-t.test('JSON data keeps its own types: "43" in JSON is not converted', async t => {
+t.test('JSON data is converted as a form is (PHP scalars): "43" → 43, 0/1/"true"/"false" → booleans, a number → its text', async t => {
   const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
-  const prepared = validator.prepare('call', { ...data, duration: '43', missed: 'false' }, 'json')
-  t.notOk(prepared.ok)
-  t.strictSame(!prepared.ok && prepared.errors.map((error) => error.path).sort(), ['/duration', '/missed'])
+  const php = { ...data, duration: '43', voice_duration: '42.5', missed: 0, firsttime_caller: 'true', calling_number: 33612345678 }
+  const prepared = validator.prepare('call', php, 'json')
+  if (!prepared.ok) throw new Error('expected PHP-typed JSON to pass')
+  t.equal(prepared.data.duration, 43)
+  t.equal(prepared.data.voice_duration, 42.5, 'fractional seconds are kept, not truncated')
+  t.equal(prepared.data.missed, false)
+  t.equal(prepared.data.firsttime_caller, true)
+  t.equal(prepared.data.calling_number, '33612345678', 'a JSON number where text is expected becomes its decimal text')
+  t.strictSame(validator.prepare('call', viaForm({ event: 'test', data: php }).data, 'form'), prepared, 'the same event as a form: deep-equal')
+  const nulls = validator.prepare('call', { ...data, duration: 'null', missed: 'null', end_status: 'null', calling_type: true }, 'json')
+  t.match(nulls, { ok: true, data: { duration: null, missed: null, end_status: 'null', calling_type: 'true' } },
+    'the text "null" is null where the type is a number or a boolean, text where it is text; JSON true as text is "true" (a form sends "1")')
+  const bad = validator.prepare('call', { ...data, duration: 'forty' }, 'json')
+  t.strictSame(!bad.ok && bad.errors.map((error) => error.path), ['/duration'], 'text that is no number still fails')
 })
 
 t.test('JSON data also gets the defaults: a missing null field or empty list is filled', async t => {
@@ -94,30 +105,33 @@ t.test('JSON data also gets the defaults: a missing null field or empty list is 
 
 t.test('errors give path and message only, never values (which may be phone numbers)', async t => {
   const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, any>
-  data.duration = '0033699999999'
-  data.visitor.gclid = 33699999998
-  delete data.calling_number
+  data.duration = 'tel 0033699999999'
+  data.visitor.gclid = { number: 33699999998 }
+  delete data.id
   const prepared = validator.prepare('call', data, 'json')
   if (prepared.ok) throw new Error('expected errors')
   t.ok(prepared.errors.length > 0)
   for (const error of prepared.errors) t.strictSame(Object.keys(error).sort(), ['message', 'path'])
   const text = JSON.stringify(prepared.errors)
   t.notMatch(text, /33699999998|33699999999/)
-  t.ok(prepared.errors.some((error) => error.path === '/calling_number'))
-  t.ok(prepared.errors.some((error) => error.path === '/visitor/gclid'))
+  t.ok(prepared.errors.some((error) => error.path === '/id'))
+  t.ok(prepared.errors.some((error) => error.path === '/visitor/gclid'), 'a union\'s error names the field inside it')
 })
 
 t.test('at most 20 errors are listed', async t => {
-  const prepared = validator.prepare('call', { events: Array.from({ length: 100 }, () => ({ date: 1 })) }, 'json')
+  const prepared = validator.prepare('call', { events: Array.from({ length: 100 }, () => ({ date: { at: 1 } })) }, 'json')
   t.equal(!prepared.ok && prepared.errors.length, 20)
 })
 
-t.test('data that is not an object fails at the root path', async t => {
-  for (const data of ['x', 1, null, [], undefined]) {
+t.test('data that is not an object fails at the root path; a list is the object PHP\'s array is', async t => {
+  for (const data of ['x', 1, null, undefined]) {
     const prepared = validator.prepare('call', data, 'form')
     t.notOk(prepared.ok, JSON.stringify(data))
     t.equal(!prepared.ok && prepared.errors[0]?.path, '')
   }
+  const empty = validator.prepare('call', [], 'json')
+  t.strictSame(!empty.ok && [...new Set(empty.errors.map((error) => error.path))], ['/id'], '[] is {}: only the guaranteed id is missing')
+  t.match(validator.prepare('lead', [], 'json'), { ok: true, data: { id: null, visitor: null } }, '[] is an empty lead, filled with nulls')
 })
 
 t.test('prepare never changes its input', async t => {
@@ -202,51 +216,61 @@ t.test('inferTestResource: id prefix first, then calling_number, else undefined 
   }
 })
 
-// Calls as the vendor could send them: any text, whole seconds, nulls where
-// the schema allows them, empty and non-empty lists, extra fields. Unknown
-// fields hold text only: a form cannot say whether "1" was a number.
+// Calls as a PHP sender could send them: any text, nulls where the default
+// is null, absent fields (all but the guaranteed id), seconds as numbers or
+// numeric strings (halves too), booleans as true/false, 0/1, "0"/"1",
+// "true"/"false", phone numbers as JSON numbers, PHP arrays as lists or as
+// maps, extra fields. Left out: what a form cannot carry apart from its
+// default (null or {} for a list, an empty object, an item with no field),
+// and numbers in unknown fields (a form cannot say whether "1" was a number).
 const text = fc.string({ maxLength: 12 })
 const nullableText = fc.option(text, { nil: null })
 const textTree = fc.oneof(text, fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), text, { minKeys: 1, maxKeys: 3 }))
-const unknownList = fc.array(textTree, { maxLength: 3 })
+const phpArray = fc.oneof(
+  fc.array(textTree, { maxLength: 3 }),
+  fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), textTree, { minKeys: 1, maxKeys: 3 }))
+const seconds = fc.oneof(fc.maxSafeNat(), fc.nat(200000).map((n) => n / 2), fc.nat(200000).map((n) => String(n / 2)), fc.constant(null))
+const flag = fc.constantFrom(true, false, 0, 1, '0', '1', 'true', 'false', null)
+const phone = fc.oneof(nullableText, fc.integer({ min: 33100000000, max: 33999999999 }))
 const callArbitrary = fc.record({
   id: text,
-  account: fc.record({ id: text, name: text }),
-  calling_country: text,
-  calling_number: text,
-  calling_type: text,
-  channel_name: text,
-  channel_type: text,
-  date: text,
-  duration: fc.maxSafeNat(),
-  end_status: text,
-  events: fc.array(fc.record({ date: text, name: text, value: nullableText }), { maxLength: 4 }),
-  firsttime_caller: fc.boolean(),
-  flow_status: text,
+  account: fc.option(fc.record({ id: text, name: nullableText }, { requiredKeys: ['id'] }), { nil: null }),
+  calling_country: nullableText,
+  calling_number: phone,
+  calling_type: nullableText,
+  channel_name: nullableText,
+  channel_type: nullableText,
+  date: nullableText,
+  duration: seconds,
+  end_status: nullableText,
+  events: fc.array(fc.record({ date: nullableText, name: text, value: nullableText }, { requiredKeys: ['name'] }), { maxLength: 4 }),
+  firsttime_caller: flag,
+  flow_status: nullableText,
   google_ads_extension: fc.oneof(fc.constant(null), textTree),
-  missed: fc.boolean(),
-  number_id: text,
-  pool_id: text,
-  recipient_number: text,
-  tracked_country: text,
-  tracked_number: text,
-  tracked_type: text,
-  voice_duration: fc.nat(),
-  visitor: fc.record({
+  missed: flag,
+  number_id: nullableText,
+  pool_id: nullableText,
+  recipient_number: phone,
+  tracked_country: nullableText,
+  tracked_number: phone,
+  tracked_type: nullableText,
+  voice_duration: seconds,
+  visitor: fc.option(fc.record({
     condition_name: text,
-    condition_type: text,
-    custom_cookies: unknownList,
-    custom_local_storage: unknownList,
-    custom_params: unknownList,
+    condition_type: nullableText,
+    custom_cookies: phpArray,
+    custom_local_storage: phpArray,
+    custom_params: phpArray,
     ga: nullableText,
     gclid: nullableText,
     msclkid: nullableText,
-    utm: fc.array(fc.record({ key: text, value: text }), { maxLength: 3 }),
-    valuetrack: unknownList,
-    '3rdparty': unknownList
-  }),
-  extra_field: fc.option(text, { nil: undefined })
-})
+    utm: fc.array(fc.record({ key: text, value: nullableText }, { requiredKeys: ['key'] }), { maxLength: 3 }),
+    valuetrack: phpArray,
+    '3rdparty': phpArray,
+    fbclid: text
+  }, { requiredKeys: ['condition_name'] }), { nil: null }),
+  extra_field: text
+}, { requiredKeys: ['id'] })
 
 t.test('property: any valid call sent as JSON and as a form gives deep-equal data', async t => {
   fc.assert(fc.property(callArbitrary, fc.constantFrom('call:completed', 'call:missed', 'test'), (data, event) => {
@@ -260,11 +284,12 @@ t.test('property: any valid call sent as JSON and as a form gives deep-equal dat
 })
 
 t.test('JSON that already matches a schema whose defaults all sit on required fields is returned as given (no copy, no fill)', async t => {
-  const data = viaJson(SAMPLE_PAYLOADS.call).data
-  const prepared = validator.prepare('call', data, 'json')
+  const fast = createResourceValidator({ call: Type.Object({ id: Type.String(), tags: Type.Array(Type.String(), { default: [] }) }) })
+  const data = { id: 'call-1', tags: ['a'] }
+  const prepared = fast.prepare('call', data, 'json')
   t.ok(prepared.ok)
   t.equal(prepared.ok && prepared.data, data, 'the same object: copying and filling would change nothing')
-  const asForm = validator.prepare('call', data, 'form')
+  const asForm = fast.prepare('call', data, 'form')
   t.not(asForm.ok && asForm.data, data, 'form data is always converted on a copy')
 })
 
@@ -274,13 +299,15 @@ t.test('a default that could apply to matching JSON (optional property, union me
     'optional property': Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }),
     'union member': Type.Object({ id: Type.String(), tag: Type.Union([Type.Object({ kind: Type.String({ default: 'k' }) }), Type.Null()]) }),
     'additional properties': Type.Object({ id: Type.String() }, { additionalProperties: Type.String({ default: 'x' }) }),
-    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) })
+    'array items': Type.Object({ id: Type.String(), list: Type.Array(Type.Object({ a: Type.Optional(Type.Number({ default: 1 })) })) }),
+    'absentAs list': Type.Object({ id: Type.String(), tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
   }
   const inputs: Record<string, Record<string, unknown>> = {
     'optional property': { id: 'call-1' },
     'union member': { id: 'call-1', tag: null },
     'additional properties': { id: 'call-1' },
-    'array items': { id: 'call-1', list: [{}] }
+    'array items': { id: 'call-1', list: [{}] },
+    'absentAs list': { id: 'call-1' }
   }
   for (const [name, schema] of Object.entries(schemas)) {
     const input = inputs[name] as Record<string, unknown>
@@ -288,10 +315,33 @@ t.test('a default that could apply to matching JSON (optional property, union me
     t.ok(prepared.ok, name)
     t.not(prepared.ok && prepared.data, input, `${name}: copied, so defaults can be filled`)
   }
+  t.same(createResourceValidator({ call: schemas['absentAs list'] }).prepare('call', { id: 'call-1' }, 'json'), { ok: true, data: { id: 'call-1', tags: [] } })
   const filled = createResourceValidator({ call: schemas['optional property'] }).prepare('call', { id: 'call-1' }, 'json')
   t.same(filled.ok && filled.data, { id: 'call-1', note: 'none' })
   const required = Type.Object({ id: Type.String(), note: Type.String({ default: 'none' }) })
   const plain = { id: 'call-1', note: 'given' }
   const passed = createResourceValidator({ call: required }).prepare('call', plain, 'json')
   t.equal(passed.ok && passed.data, plain, 'a default on a required field cannot apply to a match: no copy')
+})
+
+t.test('shapeBySchema: lists to objects where only an object fits, defaults for absent properties, unions followed only into the one member that fits', async t => {
+  const account = Type.Object({ id: Type.Optional(Type.String({ default: 'none' })) })
+  t.strictSame(shapeBySchema(Type.Object({ account }), { account: [] }), { account: { id: 'none' } }, '[] where an object fits is {}, then filled')
+  t.strictSame(shapeBySchema(Type.Record(Type.String(), Type.Unknown()), ['a', null, 'c'], true), { 0: 'a', 2: 'c' }, 'form holes get no key')
+  t.strictSame(shapeBySchema(Type.Record(Type.String(), Type.Unknown()), ['a', null]), { 0: 'a', 1: null }, 'JSON nulls are values')
+  t.strictSame(shapeBySchema(Type.Array(account), [[], {}]), [{ id: 'none' }, { id: 'none' }], 'list items')
+  const twoObjects = Type.Union([Type.Object({ a: Type.Number({ default: 1 }) }), Type.Object({ b: Type.Number({ default: 2 }) })])
+  t.strictSame(shapeBySchema(twoObjects, {}), {}, 'two object members: which one applies is unknown, so nothing is filled')
+  t.strictSame(shapeBySchema(twoObjects, []), [], 'nor is a list turned into an object')
+  const listOrMap = Type.Union([Type.Array(Type.Unknown()), Type.Record(Type.String(), Type.Unknown())])
+  t.strictSame(shapeBySchema(listOrMap, ['a']), ['a'], 'a list is kept where a list fits')
+  t.strictSame(shapeBySchema(listOrMap, { promo: 'x' }), { promo: 'x' }, 'an object is kept')
+  let calls = 0
+  const dated = Type.Object({ at: Type.Optional(Type.Number({ default: () => ++calls })), tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
+  t.strictSame(shapeBySchema(dated, {}), { at: 1, tags: [] }, 'a function default is called; absentAs is copied')
+  const shared = Type.Object({ tags: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) })
+  const first = shapeBySchema(shared, {}) as { tags: string[] }
+  first.tags.push('x')
+  t.strictSame(shapeBySchema(shared, {}), { tags: [] }, 'each fill is a fresh copy')
+  t.equal(shapeBySchema(Type.String(), 'x'), 'x', 'scalars pass through')
 })

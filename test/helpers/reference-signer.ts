@@ -8,6 +8,7 @@
  * the tests were printed by it (see `referenceSign`).
  */
 import { createHmac } from 'node:crypto'
+import { referencePhpNumber } from './reference-php-number.js'
 
 /** One POST variable, decoded. */
 export type ReferencePair = [key: string, value: string]
@@ -68,15 +69,19 @@ function decodeComponent (bytes: Buffer): string {
 
 /**
  * Step 2, structured payloads: PHP http_build_query's pairs, as the contract
- * words them (numbers as JavaScript writes them, true "1", false "0",
- * null / undefined / [] / {} no pair), in document order.
+ * words them (numbers as PHP writes what JSON.stringify writes, see
+ * reference-php-number.ts; true "1", false "0", null / undefined / [] / {}
+ * no pair), in document order.
  */
 export function referenceFlatten (payload: Record<string, unknown>): ReferencePair[] {
   const pairs: ReferencePair[] = []
   const visit = (name: string, value: unknown): void => {
     if (value === null || value === undefined) return
     if (typeof value === 'string') pairs.push([name, value])
-    else if (typeof value === 'number') pairs.push([name, `${value}`])
+    else if (typeof value === 'number') {
+      const text = referencePhpNumber(value)
+      if (text !== undefined) pairs.push([name, text])
+    }
     else if (typeof value === 'boolean') pairs.push([name, value ? '1' : '0'])
     else if (Array.isArray(value)) value.forEach((item, index) => visit(`${name}[${index}]`, item))
     else if (typeof value === 'object') for (const [child, item] of Object.entries(value)) visit(`${name}[${child}]`, item)

@@ -1,6 +1,7 @@
 // Encapsulation: routes without config.magnetis keep their own parsing, body
 // limit and errors, and see request.magnetisEvent === null; the user's own
-// @fastify/formbody at the root coexists with the plugin in either order.
+// @fastify/formbody at the root coexists with the plugin in either order;
+// the plugin's hooks reach every scope, but only act on webhook routes.
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
@@ -82,16 +83,19 @@ t.test('a webhook route and a plain route in one child scope: only the webhook r
   t.equal((await app.inject({ method: 'POST', url: '/v1/nowhere', payload: envelope('call:completed') })).statusCode, 404, 'a 404 is untouched')
 })
 
-t.test('the plugin registered inside one scope does not reach a sibling scope', async t => {
+t.test('the plugin registered inside one scope verifies a sibling scope\'s webhook route, and leaves its plain route as it was', async t => {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(async (scope) => {
     await scope.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY })
   })
   await app.register(async (scope) => {
-    scope.post('/other', async (request) => ({ decorated: 'magnetisEvent' in request, body: request.body }))
+    scope.post('/other', async (request) => ({ magnetisEvent: request.magnetisEvent, body: request.body }))
+    scope.post('/other/hook', { config: { magnetis: { url: `${URL}/other`, key: KEY } } }, async (request) => ({ event: request.magnetisEvent?.name }))
   })
   const other = await app.inject({ method: 'POST', url: '/other', payload: { a: 1 } })
-  t.same(other.json(), { decorated: false, body: { a: 1 } })
+  t.same(other.json(), { magnetisEvent: null, body: { a: 1 } })
   t.equal((await injectPost(app, '/hook', deliver(envelope('call:completed')))).status, 200)
+  t.equal((await app.inject({ method: 'POST', url: '/other/hook', payload: envelope('call:completed') })).statusCode, 401, 'the sibling webhook route is verified')
+  t.same((await injectPost(app, '/other/hook', deliver(envelope('call:completed'), 'json', { url: `${URL}/other` }))).body, { event: 'call:completed' })
 })

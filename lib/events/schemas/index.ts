@@ -8,7 +8,7 @@ import { Call } from './call.js'
 import { Email } from './email.js'
 import { Lead } from './lead.js'
 
-export { Account, Nullable, Seconds, Utm, VendorDateTime, Visitor } from './shared.js'
+export { Account, Maybe, Nullable, PhpArray, PhpList, Seconds, Utm, VendorDateTime, Visitor } from './shared.js'
 export { Call, CallEvent } from './call.js'
 export { Email } from './email.js'
 export { Lead } from './lead.js'
