@@ -193,13 +193,14 @@ function spawnListen (command: string, args: string[], childEnv: NodeJS.ProcessE
     output: () => stdout,
     errors: () => stderr,
     async until (pattern: RegExp): Promise<RegExpMatchArray> {
-      for (let waited = 0; waited < 15000; waited += 25) {
+      // A give-up point, not a speed limit: a child (with tap's TypeScript loader) can take seconds to start on a loaded machine.
+      for (let waited = 0; waited < 60000; waited += 25) {
         const match = stdout.match(pattern)
         if (match !== null) return match
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
       child.kill()
-      throw new Error(`no ${pattern} in 15 s; stdout:\n${stdout}\nstderr:\n${stderr}`)
+      throw new Error(`no ${pattern} in 60 s; stdout:\n${stdout}\nstderr:\n${stderr}`)
     }
   }
 }

