@@ -20,17 +20,29 @@ export async function buildApp ({ key, url, logger = true, onEvent = () => {}, i
     url,
     key,
     inbox,
-    onCallCompleted: async (event, request) => {
-      // Log ids and durations, never full phone numbers.
-      request.log.info({ call: event.data.id, duration: event.data.duration }, 'call completed')
+    // Log ids and durations, never full phone numbers. context.log is bound to the inbox row, when there is one.
+    onCallCompleted: async (event, request, context) => {
+      context.log.info({ call: event.data.id, duration: event.data.duration }, 'call completed')
       onEvent(event)
     },
-    onCallMissed: async (event) => onEvent(event),
-    onCallRinging: async (event) => onEvent(event),
-    onEmailReceived: async (event) => onEvent(event),
-    onLeadCreated: async (event) => onEvent(event),
-    onTest: async (event, request) => {
-      request.log.info({ resource: event.resource }, 'test event from the Magnétis test panel')
+    onCallMissed: async (event, request, context) => {
+      context.log.info({ call: event.data.id }, 'call missed')
+      onEvent(event)
+    },
+    onCallRinging: async (event, request, context) => {
+      context.log.info({ call: event.data.id }, 'call ringing')
+      onEvent(event)
+    },
+    onEmailReceived: async (event, request, context) => {
+      context.log.info({ email: event.data.id }, 'email received')
+      onEvent(event)
+    },
+    onLeadCreated: async (event, request, context) => {
+      context.log.info({ lead: event.data.id }, 'lead created')
+      onEvent(event)
+    },
+    onTest: async (event, request, context) => {
+      context.log.info({ resource: event.resource }, 'test event from the Magnétis test panel')
       onEvent(event)
     }
   })

@@ -12,6 +12,8 @@ export class MagnetisWebhookError extends Error {
     this.name = new.target.name
     this.statusCode = statusCode
     this.code = code
+    // A 4xx is the request's fault, not the code's: its log line carries no stack trace for a sender to fill logs with.
+    if (statusCode < 500) this.stack = `${this.name}: ${this.message}`
   }
 }
 

@@ -97,7 +97,7 @@ export async function handleEvent (route: WebhookRoute, body: ReadBody, request:
   const payload = body.json ?? unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
   const result = readEvent(payload, body.encoding, route)
   if (!result.ok) {
-    context.log.warn({ event: result.event.name, errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
+    context.log.warn({ ...eventField(context, result.event.name), errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
     await reportError(sets, result.error, result.event, request, context)
     throw result.error
   }
@@ -109,7 +109,7 @@ export async function handleEvent (route: WebhookRoute, body: ReadBody, request:
   if (route.warnUnhandled && handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0 &&
     !warned.has(event.name) && warned.size < MAX_WARNED_NAMES) {
     warned.add(event.name)
-    context.log.warn({ event: event.name }, 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
+    context.log.warn(eventField(context, event.name), 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
   }
   await dispatchEvent(sets, event, request, alsoAs, context)
 }
@@ -122,4 +122,9 @@ function routedTestEvent (event: AnyWebhookEvent, enabled: boolean): AnyWebhookE
 function isUsableKey (key: SignatureKeys | undefined): key is SignatureKeys {
   if (typeof key === 'string') return key.length > 0
   return Array.isArray(key) && key.length > 0 && key.every((candidate) => typeof candidate === 'string' && candidate.length > 0)
+}
+
+/** The event's name for a log line, unless the logger already carries it (the inbox worker's is bound to its row and event). */
+function eventField (context: WebhookContext, name: string): { event?: string } {
+  return context.deliveryId === undefined ? { event: name } : {}
 }

@@ -54,3 +54,11 @@ t.test('HandlerError keeps every handler error, in order, and counts them', asyn
   t.equal(two.message, 'fastify-magnetis-webhooks: 2 handlers failed for the "call:missed" event')
   t.same(two.errors, [first, second])
 })
+
+t.test('a 4xx error carries no stack trace (its log line names the error, not our code); a 5xx keeps its stack', async t => {
+  const clientError = new InvalidSignatureError()
+  t.equal(clientError.stack, `InvalidSignatureError: ${clientError.message}`)
+  t.notMatch(clientError.stack ?? '', /\n\s+at /, 'no frames')
+  const serverError = new HandlerError('call:completed', [new Error('crm down')])
+  t.match(serverError.stack ?? '', /\n\s+at /, 'a 500 keeps its frames')
+})
