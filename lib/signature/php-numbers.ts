@@ -53,6 +53,8 @@ function fitsInt64 (literal: string): boolean {
  */
 export function phpNumberText (value: number): string | undefined {
   if (!Number.isFinite(value)) return undefined
+  // A safe integer's shortest digits are its exact digits (and -0 is written 0), as PHP writes the int.
+  if (Number.isSafeInteger(value)) return String(value)
   // String() writes what JSON.stringify does: plain digits below 1e21 (shortest round-trip, not the exact value).
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return phpNumberLiteralText(String(value))
   return phpFloatText(value)
