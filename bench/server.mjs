@@ -3,11 +3,15 @@
 // kinds: bare (JSON, the ceiling), bare-form (@fastify/formbody, no check),
 // plugin (this package's shorthand route), inbox (the same route with a
 // SQLite inbox in bench/var/, its durable setting: WAL, synchronous=FULL),
-// peer (@fastify/formbody + Twilio's validateRequest in a preHandler). It warms itself up with inject() (and
-// checks the reply is 200) before it says it is ready, answers
-// {type: 'memory', gc} messages with process.memoryUsage() and (inbox)
-// {type: 'inbox'} with the rows by status, and exits when the orchestrator
-// goes away.
+// peer (@fastify/formbody + Twilio's validateRequest in a preHandler), minimal
+// (the cheapest correct receiver: a parseAs 'buffer' parser in a scope of its
+// own, then pairsFromBody + verifySignature, and JSON.parse for JSON, in the
+// handler); with "encoding": "form", plugin and minimal warm up with the form
+// body. It warms itself up with inject() (and checks the reply is 200) before
+// it says it is ready, answers {type: 'memory', gc} messages with
+// process.memoryUsage(), {type: 'cpu'} with process.cpuUsage() (µs) and
+// (inbox) {type: 'inbox'} with the rows by status, and exits when the
+// orchestrator goes away.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify from 'fastify'
@@ -16,9 +20,16 @@ import {
   BENCH_DIR, BODY_LIMIT, ENDPOINT_URL, PATH, SIGNATURE_HEADER, SIGNATURE_KEY, bodiesOf, loadLibrary
 } from './fixtures.mjs'
 
-const { kind, size = 0, warmup = 300, warmupMs = 1000 } = JSON.parse(process.argv[2] ?? '{}')
+const { kind, size = 0, encoding = 'json', warmup = 300, warmupMs = 1000 } = JSON.parse(process.argv[2] ?? '{}')
 const lib = await loadLibrary()
 const bodies = bodiesOf(lib, size)
+
+/** The inject() options of the signed seed body as JSON or as a form. */
+function signedRequest (as) {
+  return as === 'form'
+    ? { payload: bodies.form, headers: { 'content-type': 'application/x-www-form-urlencoded', [SIGNATURE_HEADER]: bodies.formSignature } }
+    : { payload: bodies.json, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: bodies.jsonSignature } }
+}
 
 // The same reply for every kind, so only the work before it differs.
 const reply = (event, id) => ({ ok: true, event, id })
@@ -48,7 +59,30 @@ switch (kind) {
       // measures the plugin, not the application.
       onTest: async () => {}
     })
-    warmupRequest = { payload: bodies.json, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: bodies.jsonSignature } }
+    warmupRequest = signedRequest(encoding)
+    break
+  }
+  case 'minimal': {
+    // What a user who knows the rule writes by hand with the library's two
+    // exports: the raw bytes, the check, then the event. Nothing else.
+    await app.register(async function minimalReceiver (scope) {
+      scope.removeAllContentTypeParsers()
+      scope.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer' }, (request, body, done) => done(null, body))
+      scope.post(PATH, async (request, response) => {
+        const contentType = request.headers['content-type']
+        const pairs = lib.pairsFromBody(request.body, contentType)
+        if (!lib.verifySignature({ key: SIGNATURE_KEY, url: ENDPOINT_URL, payload: pairs, signature: request.headers[SIGNATURE_HEADER] })) {
+          return response.code(401).send({ ok: false })
+        }
+        if (contentType === 'application/json') {
+          const body = JSON.parse(request.body.toString('utf8'))
+          return reply(body.event, body.data.id)
+        }
+        const fields = new Map(pairs)
+        return reply(fields.get('event'), fields.get('data[id]'))
+      })
+    })
+    warmupRequest = signedRequest(encoding)
     break
   }
   case 'inbox': {
@@ -107,6 +141,10 @@ for (let index = 0; index < warmup && (index < 5 || Date.now() < warmupEnd); ind
 await app.listen({ host: '127.0.0.1', port: 0 })
 
 process.on('message', async (message) => {
+  if (message?.type === 'cpu') {
+    process.send({ type: 'cpu', ...process.cpuUsage() })
+    return
+  }
   if (message?.type === 'inbox') {
     // Counted with a connection of its own: the store has no count, and listing every row would cost more than the run.
     const { default: Database } = await import('libsql')

@@ -71,10 +71,10 @@ const MAX_ERRORS = 20
  * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
  */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema>, fillsDefaults: boolean }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema> }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
-    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema), fillsDefaults: hasOptionalDefault(schema, true) })
+    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
@@ -82,10 +82,8 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     if (entry === undefined) {
       throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
     }
-    // The common case on the request path: JSON that already matches, for a
-    // schema whose defaults all sit on required fields (so a match has them
-    // all). Copying and filling would change nothing; skip both.
-    if (encoding === 'json' && !entry.fillsDefaults && entry.check.Check(data)) {
+    // The common case on the request path: JSON that already matches and lacks nothing a default fills.
+    if (encoding === 'json' && entry.check.Check(data) && !mayFill(entry.schema, data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
     const shaped = shapeBySchema(entry.schema, cloneData(data), encoding === 'form')
@@ -124,26 +122,41 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
 }
 
 /**
- * Whether `shapeBySchema` could add anything to data
- * that passes the schema: a `default` or `absentAs` on an optional
- * property, or anywhere inside a union (which member applies depends on the
- * value). Defaults on required properties cannot apply, since a passing
- * value has them.
+ * Whether steps 1-4 of `prepare` could change data that passes the schema:
+ * a property absent from it that has a `default` or an `absentAs`. Every
+ * member of a union is followed, and a schema kind not listed counts as
+ * "could", so a wrong answer only costs the slow path. Follows the data, so
+ * it goes no deeper than the data nests.
  */
-function hasOptionalDefault (schema: unknown, required: boolean, inUnion = false): boolean {
-  if (schema === null || typeof schema !== 'object') return false
-  const node = schema as Record<string, unknown>
-  if ((inUnion || !required) && ('default' in node || 'absentAs' in node)) return true
-  const requiredKeys = new Set(Array.isArray(node.required) ? node.required as string[] : [])
-  const properties = (node.properties ?? {}) as Record<string, unknown>
-  for (const key of Object.keys(properties)) {
-    if (hasOptionalDefault(properties[key], requiredKeys.has(key), inUnion)) return true
+function mayFill (schema: TSchema, value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  switch (schema[Kind] as string) {
+    case 'Object': {
+      const record = value as Record<string, unknown>
+      for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+        if (!Object.hasOwn(record, key)) {
+          if ('default' in property || property.absentAs !== undefined) return true
+        } else if (mayFill(property, record[key])) return true
+      }
+      // Defaults of extra properties' schema would apply to unknown keys.
+      return typeof schema.additionalProperties === 'object'
+    }
+    case 'Union':
+      return (schema.anyOf as TSchema[]).some((member) => mayFill(member, value))
+    case 'Array':
+      return Array.isArray(value) && value.some((item) => mayFill(schema.items as TSchema, item))
+    case 'Record': {
+      const items = Object.values(value)
+      return Object.values(schema.patternProperties as Record<string, TSchema>).some((inner) => items.some((item) => mayFill(inner, item)))
+    }
+    default:
+      // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
+      return !LEAF_KINDS.has(schema[Kind] as string)
   }
-  for (const member of [...asArray(node.anyOf), ...asArray(node.oneOf), ...asArray(node.allOf)]) {
-    if (hasOptionalDefault(member, required, true)) return true
-  }
-  return hasOptionalDefault(node.items, true, inUnion) || hasOptionalDefault(node.additionalProperties, false, inUnion)
 }
+
+// Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
+const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'String', 'Number', 'Integer', 'Boolean', 'Literal'])
 
 /**
  * Data shaped as the schema expects, in place, before conversion:
@@ -203,10 +216,6 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
 const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])
 // Members that take a list as it is.
 const LIST_KINDS: ReadonlySet<string> = new Set(['Array', 'Tuple', 'Unknown', 'Any'])
-
-function asArray (value: unknown): unknown[] {
-  return Array.isArray(value) ? value : []
-}
 
 /**
  * A deep copy of JSON-like data, without FORBIDDEN_KEYS. Not TypeBox's

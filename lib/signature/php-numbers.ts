@@ -30,7 +30,9 @@ function fitsInt64 (literal: string): boolean {
 /** PHP's text for a JavaScript number sent as `JSON.stringify` writes it; `undefined` (no pair) for `NaN` and `±Infinity`, which travel as `null`. */
 export function phpNumberText (value: number): string | undefined {
   if (!Number.isFinite(value)) return undefined
-  // As JSON.stringify: plain shortest digits below 1e21, not the exact value.
+  // A safe integer's shortest digits are its exact digits (and -0 is written 0), as PHP writes the int.
+  if (Number.isSafeInteger(value)) return String(value)
+  // String() writes what JSON.stringify does: plain digits below 1e21 (shortest round-trip, not the exact value).
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return phpNumberLiteralText(String(value))
   return phpFloatText(value)
 }

@@ -17,7 +17,7 @@ const SIGNATURE_LENGTH = 28
 
 /** `url` as typed (never normalised), then each pair's key and value, sorted by UTF-8 bytes. @throws {MalformedBodyError} (400) past 32 levels of nesting */
 export function signatureBaseString (url: string, payload: SignaturePayload): string {
-  const pairs: Pair[] = isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
+  const pairs: Pair[] = Array.isArray(payload) ? payload.slice() : isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
   // Without surrogates, code-unit order is UTF-8 byte order (docs/design.md, "Sorting").
   sortByCodeUnits(pairs)
   const base = joinPairs(url, pairs)
@@ -71,9 +71,14 @@ function sortByCodeUnits (pairs: Pair[]): void {
 }
 
 function compareCodeUnits (a: Pair, b: Pair): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1
-  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1
-  return 0
+  // Keys differ in the common case: one `<` (and one `>`) decides it, without an equality scan first.
+  const keyA = a[0]
+  const keyB = b[0]
+  if (keyA < keyB) return -1
+  if (keyA > keyB) return 1
+  const valueA = a[1]
+  const valueB = b[1]
+  return valueA < valueB ? -1 : valueA > valueB ? 1 : 0
 }
 
 function wellFormed (text: string): string {

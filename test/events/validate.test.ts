@@ -1,9 +1,10 @@
 // Decoded data → checked resource (lib/resource.ts). The key property: one
 // event sent as JSON and as a form reaches handlers deep-equal.
 import { deepStrictEqual } from 'node:assert'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import fc from 'fast-check'
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { pairsFromBody } from '../../lib/body/read.js'
 import { unflattenPairs } from '../../lib/signature/unflatten.js'
 import { flattenPayload } from '../../lib/signature/flatten.js'
@@ -293,7 +294,7 @@ t.test('JSON that already matches a schema whose defaults all sit on required fi
   t.not(asForm.ok && asForm.data, data, 'form data is always converted on a copy')
 })
 
-t.test('a default that could apply to matching JSON (optional property, union member, additional properties) keeps the copy-and-fill path', async t => {
+t.test('a default that could apply to matching JSON (absent optional property, union member, additional properties, list items) keeps the copy-and-fill path', async t => {
   const { Type } = await import('@sinclair/typebox')
   const schemas = {
     'optional property': Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }),
@@ -304,7 +305,7 @@ t.test('a default that could apply to matching JSON (optional property, union me
   }
   const inputs: Record<string, Record<string, unknown>> = {
     'optional property': { id: 'call-1' },
-    'union member': { id: 'call-1', tag: null },
+    'union member': { id: 'call-1', tag: {} },
     'additional properties': { id: 'call-1' },
     'array items': { id: 'call-1', list: [{}] },
     'absentAs list': { id: 'call-1' }
@@ -322,6 +323,32 @@ t.test('a default that could apply to matching JSON (optional property, union me
   const plain = { id: 'call-1', note: 'given' }
   const passed = createResourceValidator({ call: required }).prepare('call', plain, 'json')
   t.equal(passed.ok && passed.data, plain, 'a default on a required field cannot apply to a match: no copy')
+  const nullTag = { id: 'call-1', tag: null }
+  const union = createResourceValidator({ call: schemas['union member'] }).prepare('call', nullTag, 'json')
+  t.equal(union.ok && union.data, nullTag, 'a union member whose default cannot apply to the value given (null): no copy')
+})
+
+t.test('matching JSON that lacks no defaulted property is returned as given, whatever the schema\'s kinds', async t => {
+  const { Type } = await import('@sinclair/typebox')
+  const cases: Array<[string, TSchema, Record<string, unknown>, boolean]> = [
+    // [name, schema, matching data, copied]
+    ['optional default present', Type.Object({ id: Type.String(), note: Type.Optional(Type.String({ default: 'none' })) }), { id: 'call-1', note: 'n' }, false],
+    ['absentAs present', Type.Object({ id: Type.String(), list: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) }), { id: 'call-1', list: [] }, false],
+    ['absentAs absent', Type.Object({ id: Type.String(), list: Type.Optional(Type.Array(Type.String(), { absentAs: [] })) }), { id: 'call-1' }, true],
+    ['record values without defaults', Type.Object({ id: Type.String(), map: Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String()) })) }), { id: 'call-1', map: { x: {} } }, false],
+    ['record values with a default', Type.Object({ id: Type.String(), map: Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) })) }), { id: 'call-1', map: { x: {} } }, true],
+    ['union of a list and an object, given the object', Type.Object({ id: Type.String(), php: Type.Union([Type.Array(Type.String()), Type.Object({ a: Type.String() })]) }), { id: 'call-1', php: { a: 'x' } }, false],
+    ['an intersection is not followed', Type.Object({ id: Type.String(), both: Type.Intersect([Type.Object({ a: Type.String() }), Type.Object({ b: Type.String() })]) }), { id: 'call-1', both: { a: 'x', b: 'y' } }, true]
+  ]
+  for (const [name, schema, data, copied] of cases) {
+    const prepared = createResourceValidator({ call: schema }).prepare('call', data, 'json')
+    t.ok(prepared.ok, name)
+    if (copied) t.not(prepared.ok && prepared.data, data, `${name}: copied`)
+    else t.equal(prepared.ok && prepared.data, data, `${name}: as given`)
+  }
+  const sample = JSON.parse(readFileSync(new URL('../fixtures/call-sample.json', import.meta.url), 'utf8')) as { data: Record<string, unknown> }
+  const builtIn = createResourceValidator().prepare('call', sample.data, 'json')
+  t.equal(builtIn.ok && builtIn.data, sample.data, 'the vendor\'s sample, as JSON, with the built-in call schema: as given')
 })
 
 t.test('shapeBySchema: lists to objects where only an object fits, defaults for absent properties, unions followed only into the one member that fits', async t => {
