@@ -1,8 +1,8 @@
 // What every bench process agrees on: the endpoint, the signature key, and
 // the signed bodies. Bodies are rebuilt from their size in each process
 // (deterministically) so that the orchestrator only passes small arguments.
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
@@ -90,7 +90,9 @@ export function bodiesOf (lib, bytes) {
   }
 }
 
-/** The built library; import only after the orchestrator has built it. */
+/** The built library, its /signature and /inbox subpaths merged in (an older build has them in index.js); import only after the orchestrator has built it. */
 export async function loadLibrary () {
-  return import(pathToFileURL(DIST_ENTRY).href)
+  const subpaths = ['signature', 'inbox'].map((name) => join(dirname(DIST_ENTRY), name, 'index.js')).filter((file) => existsSync(file))
+  const modules = await Promise.all([DIST_ENTRY, ...subpaths].map((file) => import(pathToFileURL(file).href)))
+  return Object.assign({}, ...modules)
 }

@@ -11,7 +11,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from './app.mjs'
-import { EVENT_NAMES, samplePayload, signedRequest, sqliteInbox } from '../dist/esm/index.js'
+import { EVENT_NAMES, samplePayload, signedRequest } from '../dist/esm/index.js'
+import { sqliteInbox } from '../dist/esm/inbox/index.js'
 
 const key = randomBytes(24).toString('base64')
 const calls = []

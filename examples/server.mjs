@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { buildApp } from './app.mjs'
-import { sqliteInbox } from '../dist/esm/index.js'
+import { sqliteInbox } from '../dist/esm/inbox/index.js'
 
 const DEFAULT_INBOX_FILE = 'var/magnetis-inbox.db'
 const key = process.env.MAGNETIS_KEY

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { findCulprits } from '../dist/esm/diagnosis/culprits.js'
 import { readBody } from '../dist/esm/body/read.js'
-import { sign, verifySignature } from '../dist/esm/index.js'
+import { sign, verifySignature } from '../dist/esm/signature/index.js'
 
 const body = readFileSync(new URL('../test/fixtures/call-sample.json', import.meta.url))
 const url = 'https://shop.example/webhooks/magnetis'

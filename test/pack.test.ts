@@ -38,7 +38,9 @@ t.test('npm pack on a fresh checkout builds first and ships dist/, bin and the R
     'package.json', 'README.md', 'bin/magnetis-webhooks.js',
     'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/package.json',
     'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
-    'dist/esm/plugin.js', 'dist/cjs/cli/main.js'
+    'dist/esm/plugin.js', 'dist/cjs/cli/main.js',
+    // The subpaths of package.json "exports" (test/package.test.ts loads them by name).
+    ...['esm', 'cjs'].flatMap((format) => ['inbox', 'signature'].flatMap((subpath) => [`dist/${format}/${subpath}/index.js`, `dist/${format}/${subpath}/index.d.ts`]))
   ]) {
     t.ok(packed.includes(expected), `ships ${expected}`)
   }

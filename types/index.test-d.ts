@@ -14,12 +14,11 @@ import magnetisWebhooks, {
   type WebhookEvent,
   type WebhookRouteOptions,
   type WebhookContext,
-  type InboxStore,
-  type InboxRow,
-  type InboxStatus,
-  sqliteInbox,
-  postgresInbox
+  samplePayload,
+  signedRequest
 } from 'fastify-magnetis-webhooks'
+import { sqliteInbox, postgresInbox, InboxUnavailableError, type InboxStore, type InboxRow, type InboxStatus, type InboxSettings, type SqliteInboxOptions, type PostgresInboxOptions } from 'fastify-magnetis-webhooks/inbox'
+import { sign, verifySignature, signatureBaseString, pairsFromBody, SIGNATURE_HEADER } from 'fastify-magnetis-webhooks/signature'
 
 const app = Fastify()
 const url = 'https://shop.example/webhooks/magnetis'
@@ -227,3 +226,19 @@ expectError(app.register(magnetisWebhooks, { path: '/inbox', url, key, inbox: 'v
 const store: InboxStore = sqliteInbox({ file: 'x.db' })
 expectType<Promise<InboxRow | undefined>>(store.get('1'))
 expectType<InboxStatus[]>(['pending', 'processing', 'done', 'dead', 'invalid'] as InboxStatus[])
+
+// The /inbox subpath: the stores' options share InboxSettings (times in ms); its error is the plugin's 503.
+expectAssignable<InboxSettings>({ maxAttempts: 3, firstRetryDelay: 1000, maxRetryDelay: 60000 })
+expectAssignable<SqliteInboxOptions>({ file: 'x.db', retention: 86400000 })
+expectNotAssignable<SqliteInboxOptions>({})
+expectAssignable<PostgresInboxOptions>({ connectionString: 'postgres://app@db/app' })
+expectType<number>(new InboxUnavailableError('store down').statusCode)
+
+// The /signature subpath: the rule free of Fastify, on a decoded payload or on the raw body's pairs.
+const envelope = samplePayload('call:completed', 'call')
+const signature: string = sign(key, url, envelope)
+expectType<boolean>(verifySignature({ key: ['old', key], url, payload: pairsFromBody(Buffer.from(JSON.stringify(envelope)), 'application/json'), signature }))
+expectType<string>(signatureBaseString(url, envelope))
+expectType<'x-calltracking-signature'>(SIGNATURE_HEADER)
+expectType<string>(signedRequest(key, url, envelope, 'form').headers[SIGNATURE_HEADER])
+expectError(sign(key, url, 'not a payload'))

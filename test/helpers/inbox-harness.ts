@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
-import magnetisWebhooks, { sqliteInbox, type InboxSettings, type WebhookRouteOptions } from '../../lib/index.js'
+import magnetisWebhooks, { type WebhookRouteOptions } from '../../lib/index.js'
+import { sqliteInbox, type InboxSettings } from '../../lib/inbox/index.js'
 import type { InboxRow, InboxStatus, InboxStore } from '../../lib/inbox/store.js'
 import { KEY, URL } from './plugin-harness.js'
 

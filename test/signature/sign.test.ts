@@ -9,8 +9,9 @@
 import t, { type Test } from 'tap'
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { SIGNATURE_HEADER, comparePairs, compareUtf8, sign, signatureBaseString, verifySignature, type SignaturePayload } from '../../lib/signature/sign.js'
-import { pairsFromBody } from '../../lib/body/read.js'
+// The public names through the public entry (fastify-magnetis-webhooks/signature); the comparators are internal.
+import { SIGNATURE_HEADER, pairsFromBody, sign, signatureBaseString, verifySignature } from '../../lib/signature/index.js'
+import { comparePairs, compareUtf8, type SignaturePayload } from '../../lib/signature/sign.js'
 import { httpBuildQuery, referenceSign, type ReferencePayload } from '../helpers/reference-signer.js'
 
 const KEY = 'mgn-test-signature-key'
