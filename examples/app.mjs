@@ -12,6 +12,11 @@ import magnetisWebhooks from '../dist/esm/index.js'
  */
 export async function buildApp ({ key, url, logger = true, onEvent = () => {}, inbox }) {
   const app = Fastify({ logger })
+  // One line per event with what identifies it (`fields` of its data), then the caller's onEvent.
+  const handler = (message, fields) => async (event, request, context) => {
+    context.log.info(fields(event.data), message)
+    onEvent(event)
+  }
 
   app.get('/health', async () => ({ ok: true }))
 
@@ -21,26 +26,11 @@ export async function buildApp ({ key, url, logger = true, onEvent = () => {}, i
     key,
     inbox,
     // Log ids and durations, never full phone numbers. context.log is bound to the inbox row, when there is one.
-    onCallCompleted: async (event, request, context) => {
-      context.log.info({ call: event.data.id, duration: event.data.duration }, 'call completed')
-      onEvent(event)
-    },
-    onCallMissed: async (event, request, context) => {
-      context.log.info({ call: event.data.id }, 'call missed')
-      onEvent(event)
-    },
-    onCallRinging: async (event, request, context) => {
-      context.log.info({ call: event.data.id }, 'call ringing')
-      onEvent(event)
-    },
-    onEmailReceived: async (event, request, context) => {
-      context.log.info({ email: event.data.id }, 'email received')
-      onEvent(event)
-    },
-    onLeadCreated: async (event, request, context) => {
-      context.log.info({ lead: event.data.id }, 'lead created')
-      onEvent(event)
-    },
+    onCallCompleted: handler('call completed', (call) => ({ call: call.id, duration: call.duration })),
+    onCallMissed: handler('call missed', (call) => ({ call: call.id })),
+    onCallRinging: handler('call ringing', (call) => ({ call: call.id })),
+    onEmailReceived: handler('email received', (email) => ({ email: email.id })),
+    onLeadCreated: handler('lead created', (lead) => ({ lead: lead.id })),
     onTest: async (event, request, context) => {
       context.log.info({ resource: event.resource }, 'test event from the Magnétis test panel')
       onEvent(event)

@@ -1,8 +1,4 @@
-/**
- * Decoded body → one verified event object: the envelope check, the
- * resource of the event, and its schema. The vendor's envelope is
- * `{ "event": "call:completed", "data": { … } }` (vendor page, sample).
- */
+// Decoded body → one verified event: the envelope `{ "event", "data" }` (vendor page, sample), the event's resource, its schema.
 import type { BodyEncoding } from '../body/media-types.js'
 import { dropForbiddenKeys } from '../signature/unflatten.js'
 import { InvalidEventError, MalformedBodyError } from '../errors.js'
@@ -23,14 +19,7 @@ export type ReadEventResult =
   | { ok: false, error: InvalidEventError, event: UnvalidatedEvent }
 
 /**
- * Builds the event from a verified, decoded body. A JSON body loses, in
- * place, every `__proto__`, `constructor` and `prototype` key at any depth,
- * as a form body does when decoded (`unflattenPairs`): handlers get the same
- * payload either way, and none that a later `Object.assign` or merge could
- * turn into a prototype change. A list as `data` is the object PHP's array
- * is (`[]` → `{}`); `data` that cannot be an object (text, a number) fails
- * like a schema (422, `onError` gets the whole payload).
- * @param payload the decoded body: parsed JSON, or the output of `unflattenPairs`
+ * Builds the event from a decoded body (JSON, or `unflattenPairs`' output), dropping prototype keys from JSON as forms do (docs/design.md, "Form bodies"); `data` that is no object fails like a schema (422).
  * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
  */
 export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
@@ -71,13 +60,7 @@ export function readEnvelope (payload: Record<string, unknown>, encoding: BodyEn
   return { name, data: payload.data ?? {} }
 }
 
-/**
- * Narrows an event by name, e.g. `request.magnetisEvent` in a per-route
- * handler: `if (isWebhookEvent(event, 'call:completed')) event.data.duration`.
- * Sound because a documented name is only ever given to an event whose data
- * passed that name's schema (`readEvent`); a plain `event.name === …` check
- * cannot narrow, as a future event may carry any name.
- */
+/** Narrows an event (e.g. `request.magnetisEvent`) to the documented event `name`, whose data passed that name's schema; `event.name === …` cannot, as a future event may carry any name. */
 export function isWebhookEvent<Name extends EventName> (event: AnyWebhookEvent | null | undefined, name: Name): event is Extract<AnyWebhookEvent, { name: Name }> {
   return event != null && event.name === name
 }

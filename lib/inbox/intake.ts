@@ -1,8 +1,4 @@
-/**
- * The request side of the inbox: a verified delivery becomes a row, and the
- * 200 waits for its commit. Only what the signature check let through gets
- * here, so nothing unsigned is ever stored.
- */
+// The inbox's request side: a verified delivery becomes a row and the 200 waits for its commit; nothing unsigned gets here.
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { ReadBody } from '../body/read.js'
@@ -14,10 +10,7 @@ import { unflattenPairs } from '../signature/unflatten.js'
 import type { InboxDelivery } from './store.js'
 import type { InboxWorker } from './worker.js'
 
-/**
- * The intake of one route into a worker's store.
- * @param maxDepth the route's nesting limit, to decode a form body's envelope
- */
+/** The intake of one route into a worker's store; `maxDepth` bounds the decoding of a form body's envelope. */
 export function createIntake (worker: InboxWorker, maxDepth: number): InboxIntake {
   return {
     async store (request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt> {

@@ -1,12 +1,7 @@
-/**
- * The shared inbox store: one PostgreSQL table through the `pg` package (an
- * optional peer, loaded when the store opens), for several app instances
- * behind a load balancer. A unique dedupe key with `INSERT … ON CONFLICT DO
- * NOTHING` deduplicates across instances; `FOR UPDATE SKIP LOCKED` hands
- * each due row to one worker. The SQL is in docs/inbox.md.
- */
+// The shared inbox store on `pg` (optional peer): ON CONFLICT DO NOTHING deduplicates across instances, SKIP LOCKED gives each row one worker (docs/inbox.md).
 import { ConfigurationError, InboxUnavailableError } from '../errors.js'
 import { loadPeer } from './peer.js'
+import { OpenOnce } from './open-once.js'
 import { resolveSettings } from './settings.js'
 import {
   dedupeKey, FINAL_STATUSES, type ClaimRequest, type InboxDelivery, type InboxError, type InboxRow, type InboxSettings,
@@ -68,11 +63,7 @@ const COLUMNS = 'id, body, body_sha256, content_type, signature, route_method, r
 const HELD = 'id = $1 AND lease_owner = $2 AND status = \'processing\''
 
 /**
- * The PostgreSQL inbox store, shared by any number of app instances.
- *
- * ```js
- * inbox: postgresInbox({ connectionString: process.env.DATABASE_URL })
- * ```
+ * The PostgreSQL inbox store, shared by any number of app instances, e.g. `postgresInbox({ connectionString: process.env.DATABASE_URL })`.
  * @throws {ConfigurationError} at once without a connection string or pool; at `ready()` when `pg` is not installed
  * @throws {InboxUnavailableError} at `ready()` when the database cannot be reached or the table cannot be created
  */
@@ -93,7 +84,7 @@ class PostgresInbox implements InboxStore {
   readonly settings: InboxSettings
   readonly #options: PostgresInboxOptions
   #pool: PostgresPool | undefined
-  #opening: Promise<void> | undefined
+  readonly #opening = new OpenOnce(() => this.#open())
 
   constructor (options: PostgresInboxOptions) {
     const { connectionString: _c, maxConnections: _m, connectionTimeout: _t, pool: _p, ...settings } = options as unknown as Record<string, unknown>
@@ -103,11 +94,7 @@ class PostgresInbox implements InboxStore {
   }
 
   open (): Promise<void> {
-    this.#opening ??= this.#open().catch((error: unknown) => {
-      this.#opening = undefined
-      throw error
-    })
-    return this.#opening
+    return this.#opening.run()
   }
 
   async #open (): Promise<void> {
@@ -140,7 +127,7 @@ class PostgresInbox implements InboxStore {
   async close (): Promise<void> {
     const pool = this.#pool
     this.#pool = undefined
-    this.#opening = undefined
+    this.#opening.reset()
     if (pool !== undefined && !('pool' in this.#options)) await pool.end()
   }
 

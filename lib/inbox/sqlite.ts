@@ -1,15 +1,9 @@
-/**
- * The embedded inbox store: one SQLite file through the `libsql` package
- * (an optional peer, loaded when the store opens). WAL journal with
- * `synchronous = FULL`: each commit is on disk (fsync) before `insert`
- * resolves, so a 2xx survives a power loss, not only a crash of the
- * process; the writes of one turn of the event loop (inserts, claims and
- * settles alike) share one commit (docs/inbox.md, "Group commit").
- */
+// The embedded inbox store on `libsql` (optional peer): WAL with synchronous = FULL, so a 2xx survives a power loss; one commit per event-loop turn (docs/inbox.md, "Group commit").
 import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { ConfigurationError } from '../errors.js'
 import { loadPeer } from './peer.js'
+import { OpenOnce } from './open-once.js'
 import { resolveSettings } from './settings.js'
 import {
   dedupeKey, FINAL_STATUSES, type ClaimRequest, type InboxDelivery, type InboxError, type InboxRow, type InboxSettings,
@@ -91,12 +85,7 @@ interface Pending {
 }
 
 /**
- * The SQLite inbox store, for one app process (or several on one machine;
- * for several machines, use `postgresInbox`).
- *
- * ```js
- * await app.register(magnetisWebhooks, { path, url, key, inbox: sqliteInbox({ file: 'var/magnetis-inbox.db' }), onCallCompleted })
- * ```
+ * The SQLite inbox store, for the processes of one machine (several machines: `postgresInbox`), e.g. `sqliteInbox({ file: 'var/magnetis-inbox.db' })`.
  * @throws {ConfigurationError} at once for a missing or in-memory `file`; at `ready()` when the file's directory does not exist or `libsql` is not installed
  */
 export function sqliteInbox (options: SqliteInboxOptions): InboxStore {
@@ -119,7 +108,7 @@ class SqliteInbox implements InboxStore {
   #db: Database | undefined
   #statements: Statements | undefined
   #queue: Pending[] = []
-  #opening: Promise<void> | undefined
+  readonly #opening = new OpenOnce(() => this.#open())
 
   constructor (file: string, busyTimeout: number, settings: InboxSettings) {
     this.#file = file
@@ -128,11 +117,7 @@ class SqliteInbox implements InboxStore {
   }
 
   open (): Promise<void> {
-    this.#opening ??= this.#open().catch((error: unknown) => {
-      this.#opening = undefined
-      throw error
-    })
-    return this.#opening
+    return this.#opening.run()
   }
 
   async #open (): Promise<void> {
@@ -166,19 +151,14 @@ class SqliteInbox implements InboxStore {
     this.#db?.close()
     this.#db = undefined
     this.#statements = undefined
-    this.#opening = undefined
+    this.#opening.reset()
   }
 
   insert (delivery: InboxDelivery): Promise<InsertResult> {
     return this.#write((statements) => insertOne(statements, delivery))
   }
 
-  /**
-   * Queues a write: every write queued in this turn of the event loop shares
-   * one commit, so one fsync. The worker's claims and settles go the same
-   * way as the requests' inserts: each costs a commit otherwise, and a
-   * synchronous commit holds the event loop (and so the next 200s) for an fsync.
-   */
+  /** Queues a write (insert, claim or settle) for this event-loop turn's one commit: a synchronous fsync holds the loop, and so the next 200s. */
   #write<T> (write: (statements: Statements) => T): Promise<T> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ write, resolve, reject })

@@ -9,25 +9,16 @@ export const INBOX_STATUSES: readonly InboxStatus[] = ['pending', 'processing', 
 /** The statuses a row ends in; only these are replayed or pruned. */
 export const FINAL_STATUSES: readonly InboxStatus[] = ['done', 'dead', 'invalid']
 
-/** One verified delivery, as the plugin stores it (before the 2xx). */
+/** One verified delivery as stored before the 2xx: the raw `body` byte for byte (only it re-verifies), its SHA-256 (hex), the `Content-Type` and signature headers, the route (method, URL pattern) and its params, the event name, `data.id` as text (or `null`), `receivedAt` (ms). */
 export interface InboxDelivery {
-  /** the raw body, byte for byte as received: only these bytes re-verify */
   body: Buffer
-  /** SHA-256 of `body`, lower-case hex */
   bodySha256: string
-  /** the `Content-Type` header as received, or `null` */
   contentType: string | null
-  /** the `X-CALLTRACKING-SIGNATURE` header as received */
   signature: string
-  /** the route that received it: method and URL pattern (`POST`, `/webhooks/:tenant`) */
   route: { method: string, url: string }
-  /** the route's params (`{ tenant: 'acme' }`), so a per-tenant route re-runs with the same key and handlers */
   params: Record<string, string>
-  /** the `event` field, e.g. `call:completed` */
   event: string
-  /** `data.id` when it is a string or number (as text), else `null` */
   dataId: string | null
-  /** when the plugin received it (ms since the epoch) */
   receivedAt: number
 }
 
@@ -37,23 +28,16 @@ export interface InboxError {
   code: string | null
 }
 
-/** One stored delivery and its processing state. */
+/** A stored delivery and its state: `id` (never reused: an idempotency key), `attempts` started (a claim counts one), when a `pending` row is due, the lease holding a `processing` row, `replays` done; times in ms. */
 export interface InboxRow extends InboxDelivery {
-  /** unique in its store and never reused (an idempotency key for handlers' own writes) */
   id: string
   status: InboxStatus
-  /** attempts started so far; a claim counts one, even when its process dies */
   attempts: number
-  /** when a `pending` row is due (ms); `null` once final */
   nextAttemptAt: number | null
-  /** the lease token of the claim that holds a `processing` row, else `null` */
   leaseOwner: string | null
-  /** when that lease runs out (ms), else `null` */
   leaseUntil: number | null
   lastError: InboxError | null
-  /** how many times the row was set back to pending by `replay` */
   replays: number
-  /** last change of status (ms) */
   updatedAt: number
 }
 
@@ -104,11 +88,9 @@ export function dedupeKey (delivery: Pick<InboxDelivery, 'event' | 'dataId' | 'b
 export interface InboxStore {
   /** a short name for logs and errors, e.g. `sqlite` */
   readonly kind: string
-  /** worker settings given to the store's factory (see `InboxSettings`) */
   readonly settings?: InboxSettings
   /** Connects and creates the table if needed; called before any other method, at the app's `ready()`. Idempotent. */
   open (): Promise<void>
-  /** Releases connections; the store may be opened again. */
   close (): Promise<void>
   /** Stores a delivery, or finds one with the same `dedupeKey`; resolves only once committed (survives a crash). */
   insert (delivery: InboxDelivery): Promise<InsertResult>
@@ -116,17 +98,13 @@ export interface InboxStore {
   claim (request: ClaimRequest): Promise<InboxRow[]>
   /** Extends the lease of a row still held by `owner`. @returns false when the row is no longer held */
   renew (id: string, owner: string, leaseUntil: number): Promise<boolean>
-  /** Marks a held row `done`. @returns false when the row is no longer held */
+  // The four settles: a held row becomes done, pending again (due at nextAttemptAt), dead or invalid; false when no longer held.
   complete (id: string, owner: string, now: number): Promise<boolean>
-  /** Sets a held row back to `pending` until `nextAttemptAt`, with its error. @returns false when the row is no longer held */
   retry (id: string, owner: string, nextAttemptAt: number, error: InboxError, now: number): Promise<boolean>
-  /** Marks a held row `dead` with its error. @returns false when the row is no longer held */
   dead (id: string, owner: string, error: InboxError, now: number): Promise<boolean>
-  /** Marks a held row `invalid` with its error. @returns false when the row is no longer held */
   invalid (id: string, owner: string, error: InboxError, now: number): Promise<boolean>
   /** Rows matching `filter`, newest (highest id) first. */
   list (filter?: ListFilter): Promise<InboxRow[]>
-  /** One row, or `undefined`. */
   get (id: string): Promise<InboxRow | undefined>
   /** Sets final rows back to `pending`, due at `now`, attempts 0, `replays` + 1; others untouched. @returns the number set back */
   replay (selection: ReplaySelection, now: number): Promise<number>
@@ -139,26 +117,19 @@ export interface InboxClock {
   now (): number
 }
 
-/** Worker settings, given to `sqliteInbox` / `postgresInbox` beside their own options; all optional, durations in ms. */
+/**
+ * Worker settings beside a store's own options, all optional, durations in ms (docs/never-lose-an-event.md, "Options"): attempts before `dead` (10),
+ * first retry delay doubled per retry (1 s) up to 1 h, lease 30 s, poll 1 s, 4 rows at once, `done` rows kept 30 days, pruned hourly, close waits 10 s.
+ */
 export interface InboxSettings {
-  /** attempts before a row whose handlers keep failing becomes `dead`; default 10 */
   maxAttempts?: number
-  /** delay before the first retry, doubled for each next one; default 1000 (1 s) */
   firstRetryDelay?: number
-  /** the longest delay between two attempts; default 3_600_000 (1 h) */
   maxRetryDelay?: number
-  /** how long a claim holds a row before another process may take it (renewed every third of it while handlers run); default 30_000 */
   leaseDuration?: number
-  /** how often the worker looks for due rows when it has not been woken; default 1000 */
   pollInterval?: number
-  /** rows handled at the same time; default 4 */
   concurrency?: number
-  /** how long `done` rows are kept (and so deduplicate), by received time, pruned automatically; default 30 days; `Infinity` keeps them */
   retention?: number
-  /** how often pruning runs; default 3_600_000 (1 h) */
   pruneInterval?: number
-  /** how long `app.close()` waits for handlers in flight; default 10_000 */
   closeTimeout?: number
-  /** the time source; default `Date` */
   clock?: InboxClock
 }

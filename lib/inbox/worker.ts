@@ -1,10 +1,4 @@
-/**
- * The processing side of the inbox, inside the app: claims due rows under a
- * lease, runs them through the route's pipeline (receive.ts: decode → schema
- * → handlers, the same code as without an inbox), and settles each row:
- * `done`; a retry with exponential backoff, then `dead`; or `invalid`.
- * One worker per store per app; docs/inbox.md explains the choices.
- */
+// The inbox's processing side, one worker per store per app: claims due rows under a lease, runs receive.ts's pipeline, settles each row (docs/inbox.md).
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
@@ -93,10 +87,7 @@ export class InboxWorker {
     this.#wakeAt(this.settings.clock.now())
   }
 
-  /**
-   * Stores a delivery (the store opens first if the route appeared after
-   * `ready()`), and wakes the worker for a new row.
-   */
+  /** Stores a delivery (opening the store first for a route that appeared after `ready()`) and wakes the worker for a new row. */
   async insert (delivery: InboxDelivery): Promise<InsertResult> {
     if (this.#state === 'idle') void this.start().catch(() => {})
     await this.#opened
@@ -105,11 +96,7 @@ export class InboxWorker {
     return result
   }
 
-  /**
-   * Stops a started worker: stops claiming, waits up to `closeTimeout` for
-   * rows in flight, then closes the store. Rows still running keep their lease: after it runs
-   * out, the next start takes them again.
-   */
+  /** Stops claiming, waits up to `closeTimeout` for rows in flight, then closes the store; rows still running keep their lease for the next start. */
   async stop (): Promise<void> {
     this.#state = 'stopped'
     clearTimeout(this.#timer)
@@ -258,11 +245,7 @@ export class InboxWorker {
   }
 }
 
-/**
- * What handlers and key/URL resolvers get as `request` when a row is
- * processed: no socket, body or reply, only what the row holds
- * (docs/never-lose-an-event.md, "The request in inbox mode").
- */
+/** The `request` handlers and resolvers get for a row: only what the row holds (docs/never-lose-an-event.md, "The request in inbox mode"). */
 function standInRequest (row: InboxRow, log: FastifyBaseLogger, server: FastifyInstance): FastifyRequest {
   return {
     id: `inbox-${row.id}`,

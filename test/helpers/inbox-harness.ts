@@ -50,3 +50,12 @@ export function waitForStatus (store: InboxStore, id: string, ...statuses: Inbox
     return row !== undefined && statuses.includes(row.status) ? row : undefined
   }, `row ${id} to be ${statuses.join(' or ')}`)
 }
+
+/** A store's methods bound to it, to build a store that wraps some of them. */
+export function methodsOf (store: object): Record<string, unknown> {
+  const methods: Record<string, unknown> = {}
+  for (const name of ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune']) {
+    methods[name] = (store as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(store)
+  }
+  return methods
+}

@@ -9,8 +9,8 @@ import Database from 'libsql'
 import magnetisWebhooks from '../../lib/index.js'
 import { retryDelay } from '../../lib/inbox/worker.js'
 import { deliver, envelope, injectPost, KEY, URL } from '../helpers/plugin-harness.js'
-import { inboxApp, testInbox, waitFor, waitForStatus } from '../helpers/inbox-harness.js'
-import type { InboxDelivery } from '../../lib/inbox/store.js'
+import { inboxApp, methodsOf, testInbox, waitFor, waitForStatus } from '../helpers/inbox-harness.js'
+import type { InboxDelivery, InboxStore } from '../../lib/inbox/store.js'
 
 /** A gate a handler waits on until the test opens it. */
 function gate (): { wait: () => Promise<void>, open: () => void } {
@@ -243,12 +243,11 @@ t.test('a store that fails under the worker: claims, settles, renewals and prune
   t.equal(refused.status, 503, 'and deliveries are refused with 503 while it is down')
 })
 
-t.test('a delivery stored while a claim is running is claimed right after it, not at the next poll', async t => {
-  const store = testInbox(t, { pollInterval: 60_000 })
+/** The real store, whose first claim answers only once `firstClaim` opens; `claimStarted` opens when it began; `claims()` counts them. */
+function holdFirstClaim (store: InboxStore): { slow: InboxStore, claimStarted: ReturnType<typeof gate>, firstClaim: ReturnType<typeof gate>, claims: () => number } {
   const firstClaim = gate()
   const claimStarted = gate()
   let claims = 0
-  // The real store, whose first claim answers only when the test says so.
   const slow = {
     ...methodsOf(store),
     kind: store.kind,
@@ -262,8 +261,14 @@ t.test('a delivery stored while a claim is running is claimed right after it, no
       return rows
     }
   }
+  return { slow: slow as InboxStore, claimStarted, firstClaim, claims: () => claims }
+}
+
+t.test('a delivery stored while a claim is running is claimed right after it, not at the next poll', async t => {
+  const store = testInbox(t, { pollInterval: 60_000 })
+  const { slow, claimStarted, firstClaim } = holdFirstClaim(store)
   const seen: string[] = []
-  const app = await inboxApp(t, slow as typeof store, { onAny: (event) => { seen.push(event.name) } })
+  const app = await inboxApp(t, slow, { onAny: (event) => { seen.push(event.name) } })
   await claimStarted.wait()
   const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
   // The insert's wake-up timer (due now) fires before this later one: it finds the claim still running.
@@ -276,25 +281,10 @@ t.test('a delivery stored while a claim is running is claimed right after it, no
 t.test('close() during a claim: the claim finishes, and the delivery stored meanwhile is left pending for the next start', async t => {
   const file = join(t.testdir(), 'inbox.db')
   const store = testInbox(t, { pollInterval: 60_000 }, file)
-  const firstClaim = gate()
-  const claimStarted = gate()
-  let claims = 0
-  const slow = {
-    ...methodsOf(store),
-    kind: store.kind,
-    settings: store.settings,
-    claim: async (request: Parameters<typeof store.claim>[0]) => {
-      const rows = await store.claim(request)
-      if (++claims === 1) {
-        claimStarted.open()
-        await firstClaim.wait()
-      }
-      return rows
-    }
-  }
+  const { slow, claimStarted, firstClaim, claims } = holdFirstClaim(store)
   let handled = 0
   const app = Fastify()
-  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, inbox: slow as typeof store, onAny: () => { handled++ } })
+  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, inbox: slow, onAny: () => { handled++ } })
   // Fastify runs onClose hooks last-added first: this one, then the plugin's, which stops the worker at once and waits for the claim.
   app.addHook('onClose', async () => { setImmediate(firstClaim.open) })
   await app.ready()
@@ -302,21 +292,13 @@ t.test('close() during a claim: the claim finishes, and the delivery stored mean
   const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
   await new Promise((resolve) => setTimeout(resolve, 5))
   await app.close()
-  t.equal(claims, 1, 'no claim after close()')
+  t.equal(claims(), 1, 'no claim after close()')
   t.equal(handled, 0)
   const reader = testInbox(t, {}, file)
   await reader.open()
   t.teardown(() => reader.close())
   t.match(await reader.get(answer.body.delivery), { status: 'pending', attempts: 0 })
 })
-
-function methodsOf (store: object): Record<string, unknown> {
-  const methods: Record<string, unknown> = {}
-  for (const name of ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune']) {
-    methods[name] = (store as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(store)
-  }
-  return methods
-}
 
 t.test('one store on several routes and apps is opened once and closed with its last user', async t => {
   const inbox = testInbox(t)

@@ -7,14 +7,15 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import pg from 'pg'
-import magnetisWebhooks, { postgresInbox, sqliteInbox } from '../../lib/index.js'
+import magnetisWebhooks from '../../lib/index.js'
+import { postgresInbox, sqliteInbox } from '../../lib/inbox/index.js'
 import { ConfigurationError, InboxUnavailableError } from '../../lib/errors.js'
 import { loadPeer } from '../../lib/inbox/peer.js'
 import { resolveSettings } from '../../lib/inbox/settings.js'
 import type { PostgresPool } from '../../lib/inbox/postgres.js'
 import type { InboxDelivery } from '../../lib/inbox/store.js'
 import { deliver, envelope, injectPost, KEY, URL } from '../helpers/plugin-harness.js'
-import { inboxApp, waitForStatus } from '../helpers/inbox-harness.js'
+import { inboxApp, methodsOf, waitForStatus } from '../helpers/inbox-harness.js'
 import { withDatabase } from '../helpers/postgres.js'
 
 async function readyError (inbox: unknown): Promise<Error> {
@@ -66,14 +67,6 @@ t.test('the inbox option must be a store; route settings errors fail ready()', a
   const bad = { ...methodsOf(store), kind: 'custom', settings: { maxAttempts: -1 } }
   t.match((await readyError(bad)).message, /inbox \(custom\): "maxAttempts" must be a positive whole number/)
 })
-
-function methodsOf (store: object): Record<string, unknown> {
-  const methods: Record<string, unknown> = {}
-  for (const name of ['open', 'close', 'insert', 'claim', 'renew', 'complete', 'retry', 'dead', 'invalid', 'list', 'get', 'replay', 'prune']) {
-    methods[name] = (store as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(store)
-  }
-  return methods
-}
 
 t.test('postgresInbox: exactly one of connectionString and pool, and a pool that can query', async t => {
   t.throws(() => postgresInbox({} as any), { message: /needs exactly one of \{ connectionString \}/ })
