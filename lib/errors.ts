@@ -1,5 +1,3 @@
-// Each error carries the `statusCode` the plugin replies with and a stable `code`, so any error handler can reply without a lookup table.
-
 const PREFIX = 'fastify-magnetis-webhooks: '
 
 /** Base class: `statusCode` is the HTTP status the plugin replies with; `code` is stable across versions. */

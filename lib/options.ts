@@ -1,4 +1,3 @@
-// Route options: their types and start-up check; a route missing a key or URL is refused at registration, never served open.
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyRequest, RouteGenericInterface } from 'fastify'
 import { MagnetisWebhooks } from './events/handlers.js'

@@ -132,6 +132,10 @@ webhooks.on('some:future', (event) => {
 })
 webhooks.onAny((event) => { expectType<AnyWebhookEvent>(event) })
 webhooks.onError((error, event) => { expectType<Error>(error); expectType<string>(event.name) })
+// A set only gathers handlers: the plugin dispatches (no public dispatch, reportError or handlerCount).
+expectError(webhooks.dispatch)
+expectError(webhooks.reportError)
+expectError(webhooks.handlerCount)
 expectError(webhooks.on('call:missed', (event: { data: { duration: string } }) => {}))
 expectError(webhooks.on('call:missed', (event: { data: number }) => {}))
 webhooks.on('call:transferred', (event: WebhookEvent<'call:transferred'>) => {})

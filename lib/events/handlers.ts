@@ -47,21 +47,6 @@ export class MagnetisWebhooks {
     this.#errorHandlers.push(handler)
     return this
   }
-
-  /** The number of handlers, `onAny` included, that an event of this name would run. */
-  handlerCount (name: string): number {
-    return handlerCount([this], name)
-  }
-
-  /** Runs this set's handlers for `event` (see `dispatchEvent`). @throws {HandlerError} (500) after `onError` ran */
-  async dispatch (event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent, context?: WebhookContext): Promise<void> {
-    await dispatchEvent([this], event, request, alsoAs, context)
-  }
-
-  /** Calls every `onError` handler; their own failures are logged at error level and swallowed. */
-  async reportError (error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest, context?: WebhookContext): Promise<void> {
-    await reportError([this], error, event, request, context)
-  }
 }
 
 /** The number of handlers, `onAny` included, that an event of this name would run across `sets`. */

@@ -8,7 +8,6 @@ export const CallEvent = Type.Object({
   name: Maybe(Type.String(), 'the step, such as "call:in", "call:out", "call:ringing", "call:answered", "call:completed"'),
   value: Maybe(Type.String(), 'the step\'s detail: the number dialled for "call:out" / "call:ringing" / "call:answered", the outcome ("no-answer") for "call:completed"; null for "call:in"')
 }, { description: 'one step of the call timeline' })
-/** One step of a call timeline (TypeScript type of the `CallEvent` schema). */
 export type CallEvent = Static<typeof CallEvent>
 
 /** An incoming call (`call:completed` sample): numbers international without `+`, vendor-local dates, durations in seconds; only `id` is guaranteed, the rest is nullable and filled when absent (docs/resources.md). */

@@ -45,7 +45,6 @@ export const Account = Type.Object({
   id: Maybe(Type.String(), 'account id, "acc-" then a UUID in the sample'),
   name: Maybe(Type.String(), 'account name as shown in the vendor interface')
 }, { description: 'the account the resource belongs to' })
-/** The account a resource belongs to (TypeScript type of the `Account` schema). */
 export type Account = Static<typeof Account>
 
 /** One UTM parameter of the visitor's landing page: `data.visitor.utm[]` of the sample; each field may be absent or null. */
@@ -53,7 +52,6 @@ export const Utm = Type.Object({
   key: Maybe(Type.String(), 'parameter name, such as "utm_source"'),
   value: Maybe(Type.String(), 'parameter value, such as "googleads"')
 }, { description: 'one UTM parameter' })
-/** One UTM parameter (TypeScript type of the `Utm` schema). */
 export type Utm = Static<typeof Utm>
 
 /** The web visitor the tracked number was shown to: `data.visitor` of the sample; no field is guaranteed. */
@@ -70,5 +68,4 @@ export const Visitor = Type.Object({
   valuetrack: PhpArray('Google Ads ValueTrack parameters; [] in the sample'),
   '3rdparty': PhpArray('third-party identifiers; [] in the sample')
 }, { description: 'the web visitor attributed to the resource' })
-/** The web visitor attributed to a call (TypeScript type of the `Visitor` schema). */
 export type Visitor = Static<typeof Visitor>
