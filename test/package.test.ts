@@ -55,3 +55,10 @@ t.test('the package and its /inbox and /signature subpaths load by name from Com
     t.equal(result.sharedErrors, true, `${name}: /inbox's error is an instance of the main entry's base class (one copy of the code)`)
   }
 })
+
+t.test('/signature loads nothing of Fastify, for servers that are not Fastify', async t => {
+  const fastifyModules = (specifier: string): Promise<Record<string, any>> => run(['-e', `require('${specifier}')\n` +
+    "console.log(JSON.stringify(Object.keys(require.cache).filter((file) => /[\\\\/]node_modules[\\\\/](fastify|fastify-plugin)[\\\\/]/.test(file))))"])
+  t.same(await fastifyModules('fastify-magnetis-webhooks/signature'), [], 'neither fastify nor fastify-plugin was loaded')
+  t.ok((await fastifyModules('fastify-magnetis-webhooks')).length > 0, 'while the main entry loads fastify-plugin (the check can fail)')
+})
