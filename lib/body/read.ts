@@ -3,11 +3,11 @@
  * raw body is what was signed; parsed objects are derived from it, never the
  * reverse, so nothing a parser normalises can change what is verified.
  */
-import { isAscii, isUtf8 } from 'node:buffer'
 import { MalformedBodyError } from '../errors.js'
 import { bodyEncodingOf, unsupportedMediaType, type BodyEncoding } from './media-types.js'
 import { DEFAULT_MAX_DEPTH, type Pair } from '../signature/flatten.js'
 import { jsonPairs } from './json-pairs.js'
+import { formPairs } from './form-pairs.js'
 
 /** A body read once: its pairs (what is signed) and, for JSON, the parsed object (so it is not parsed twice). */
 export interface ReadBody {
@@ -51,41 +51,6 @@ export function readBody (rawBody: Buffer | string, contentType: string | undefi
     return { encoding, ...jsonPairs(text, json, maxDepth), json }
   }
   throw unsupportedMediaType(contentType)
-}
-
-function formPairs (rawBody: Buffer | string): Pair[] {
-  // URLSearchParams drops one leading "?" (it expects a query string); a
-  // leading "&" makes an empty first part instead, which is skipped anyway.
-  return Array.from(new URLSearchParams('&' + formText(rawBody)))
-}
-
-/**
- * The body as text that Node's URLSearchParams decodes as the WHATWG parser
- * decodes the bytes. The form parser percent-decodes bytes and then reads
- * them as UTF-8, so raw non-ASCII bytes and %XX escapes may make up one
- * character between them (raw E2 then "%82%AC" is "€", as in PHP). And
- * Node 20's URLSearchParams, when decodeURIComponent rejects a key or value
- * ("日本%C3", "é%41%"), falls back to a decoder that keeps only the low byte
- * of each UTF-16 unit, which garbles every non-ASCII character in it. So
- * it gets either text with no escapes to decode, or ASCII text in which
- * every non-ASCII byte is escaped too.
- */
-function formText (rawBody: Buffer | string): string {
-  const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
-  if (isAscii(bytes)) return bytes.toString('latin1')
-  if (!bytes.includes(PERCENT) && isUtf8(bytes)) return bytes.toString('utf8')
-  return bytes.toString('latin1').replace(NON_ASCII_RUN, escapeBytes)
-}
-
-const PERCENT = 0x25
-// In latin1 text each char is one byte of the body.
-const NON_ASCII_RUN = /[\x80-\xff]+/g
-const BYTE_ESCAPES = Array.from({ length: 256 }, (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'))
-
-function escapeBytes (run: string): string {
-  let escaped = ''
-  for (let index = 0; index < run.length; index++) escaped += BYTE_ESCAPES[run.charCodeAt(index)]
-  return escaped
 }
 
 /**
