@@ -50,7 +50,7 @@ export function rememberedKeyCount (): number {
 }
 
 function copyOf (text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8')
+  return Buffer.from(text, 'utf16le').toString('utf16le')
 }
 
 /** One ASCII key or value: `+` is a space, then %XX as URLSearchParams decodes them (decodeURIComponent when every escape is valid UTF-8). */

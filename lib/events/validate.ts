@@ -71,10 +71,10 @@ const MAX_ERRORS = 20
  * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
  */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema> }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema>, properties: PropertyChecks | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
-    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema) })
+    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema), properties: propertyChecksOf(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
@@ -89,12 +89,40 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     const shaped = shapeBySchema(entry.schema, cloneData(data), encoding === 'form')
     // Most deliveries need no conversion; Convert costs more than a compiled check.
     if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
-    const value = Value.Convert(entry.schema, shaped)
+    const value = entry.properties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(entry.properties, shaped)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
     return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }
 
   return { prepare }
+}
+
+/** A compiled check of each property of an `Object` schema, for `convertProperties`. */
+type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<TSchema> | undefined }>
+
+/** The checks of an `Object` schema's properties; `undefined` for another kind, or one with an `$id` that a `Ref` inside may name. */
+function propertyChecksOf (schema: TSchema): PropertyChecks | undefined {
+  if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
+  // A `Ref` a property cannot resolve alone would have failed the whole schema's compilation first.
+  return Object.getOwnPropertyNames(schema.properties).map((key) => {
+    const property = (schema.properties as Record<string, TSchema>)[key] as TSchema
+    // Convert returns a union's value as it is when a member already matches; other kinds are always converted.
+    return { key, property, check: property[Kind] === 'Union' ? TypeCompiler.Compile(property) : undefined }
+  })
+}
+
+/**
+ * `Value.Convert` of an `Object` schema, property by property as Convert itself goes, but a union property whose value
+ * already matches is left as it is by a compiled check, where Convert would check it against each member uncompiled.
+ */
+function convertProperties (properties: PropertyChecks, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const object = value as Record<string, unknown>
+  for (const { key, property, check } of properties) {
+    if (!(key in object)) continue
+    if (check === undefined || !check.Check(object[key])) object[key] = Value.Convert(property, object[key])
+  }
+  return object
 }
 
 /**
@@ -178,17 +206,19 @@ const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'Stri
  */
 export function shapeBySchema (schema: TSchema, value: unknown, holes = false): unknown {
   if (value === null || typeof value !== 'object') return value
-  const kind = schema[Kind] as string
+  const plan = planOf(schema)
+  const kind = plan.kind
   if (kind === 'Union') {
-    const members = schema.anyOf as TSchema[]
-    const lists = Array.isArray(value) ? members.filter((member) => LIST_KINDS.has(member[Kind] as string)) : []
-    const fits = lists.length > 0 ? lists : members.filter((member) => OBJECT_KINDS.has(member[Kind] as string))
+    const fits = Array.isArray(value) && plan.listMembers.length > 0 ? plan.listMembers : plan.objectMembers
     return fits.length === 1 ? shapeBySchema(fits[0] as TSchema, value, holes) : value
   }
   if (Array.isArray(value)) {
-    if (OBJECT_KINDS.has(kind)) {
-      const entries = [...value.entries()].filter(([, item]) => !holes || item !== null)
-      return shapeBySchema(schema, Object.fromEntries(entries), holes)
+    if (kind === 'Object' || kind === 'Record') {
+      const object: Record<string, unknown> = {}
+      for (let index = 0; index < value.length; index++) {
+        if (!holes || value[index] !== null) object[index] = value[index]
+      }
+      return shapeBySchema(schema, object, holes)
     }
     if (kind === 'Array') {
       for (let index = 0; index < value.length; index++) value[index] = shapeBySchema(schema.items as TSchema, value[index], holes)
@@ -197,20 +227,57 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
   }
   const object = value as Record<string, unknown>
   if (kind === 'Record') {
-    const items = Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema
+    const items = plan.recordItems as TSchema
     for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
     return object
   }
   if (kind !== 'Object') return value
-  for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-    if (Object.hasOwn(object, key)) {
-      object[key] = shapeBySchema(property, object[key], holes)
-      continue
-    }
-    const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
-    if (fill !== undefined) object[key] = typeof fill === 'function' ? fill() : structuredClone(fill)
+  for (const { key, property, fill } of plan.properties) {
+    if (Object.hasOwn(object, key)) object[key] = shapeBySchema(property, object[key], holes)
+    else if (fill !== NO_FILL) object[key] = fillValue(fill)
   }
   return object
+}
+
+/** What `shapeBySchema` reads of one schema, worked out once per schema object. */
+interface ShapePlan {
+  kind: string
+  listMembers: TSchema[]
+  objectMembers: TSchema[]
+  recordItems: TSchema | undefined
+  properties: Array<{ key: string, property: TSchema, fill: unknown }>
+}
+
+const NO_FILL = Symbol('no fill')
+const plans = new WeakMap<TSchema, ShapePlan>()
+
+function planOf (schema: TSchema): ShapePlan {
+  let plan = plans.get(schema)
+  if (plan !== undefined) return plan
+  const kind = schema[Kind] as string
+  const members = kind === 'Union' ? schema.anyOf as TSchema[] : []
+  plan = {
+    kind,
+    listMembers: members.filter((member) => LIST_KINDS.has(member[Kind] as string)),
+    objectMembers: members.filter((member) => OBJECT_KINDS.has(member[Kind] as string)),
+    recordItems: kind === 'Record' ? Object.values(schema.patternProperties as Record<string, TSchema>)[0] : undefined,
+    properties: kind === 'Object'
+      ? Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
+        const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
+        return { key, property, fill: fill === undefined ? NO_FILL : fill }
+      })
+      : []
+  }
+  plans.set(schema, plan)
+  return plan
+}
+
+function fillValue (fill: unknown): unknown {
+  if (typeof fill === 'function') return fill()
+  // A copy per delivery, so no handler can change the schema's default; a primitive is its own copy.
+  if (fill === null || typeof fill !== 'object') return fill
+  // `[]` (PHP arrays' absentAs) is the common fill: a new one costs less than structuredClone.
+  return Array.isArray(fill) && fill.length === 0 ? [] : structuredClone(fill)
 }
 
 const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])

@@ -1,0 +1,82 @@
+// prepare() (lib/events/validate.ts: cached shape plans, union properties that already match left as they are) gives the
+// outcome of the preparation it replaced (test/helpers/reference-prepare.ts) on random form data of every resource.
+import t from 'tap'
+import fc from 'fast-check'
+import { Type } from '@sinclair/typebox'
+import { unflattenPairs } from '../../lib/signature/unflatten.js'
+import { flattenPayload } from '../../lib/signature/flatten.js'
+import { createResourceValidator } from '../../lib/events/validate.js'
+import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
+import { RESOURCE_SCHEMAS } from '../../lib/events/schemas/index.js'
+import { referencePrepare } from '../helpers/reference-prepare.js'
+
+const numRuns = Number(process.env.PROPERTY_RUNS ?? 300)
+const parameters = { numRuns, seed: Number(process.env.FUZZ_SEED ?? 20261130) }
+const validator = createResourceValidator()
+const resources = ['call', 'email', 'lead'] as const
+
+// The keys of each sample's data, and shapes a sender could get wrong: lists, items, extra levels.
+const keysOf = (resource: typeof resources[number]): string[] => {
+  const keys = flattenPayload((SAMPLE_PAYLOADS[resource] as { data: Record<string, unknown> }).data).map(([key]) => key)
+  return [...keys, ...keys.map(key => key + '[]'), ...keys.map(key => key.replace(/\]$/, '][0]')), 'events', 'visitor', 'account[]', 'visitor[utm][x][key]', 'extra']
+}
+const values = fc.constantFrom('43', '43.5', '1', '0', '-0', 'true', 'false', 'TRUE', 'null', '', 'x', '1e3', ' 7', 'call-1', '2023-08-30 13:57:30')
+
+for (const resource of resources) {
+  const keys = keysOf(resource)
+  const pairs = fc.array(fc.tuple(fc.constantFrom(...keys), values), { maxLength: 40 })
+  t.test(`${resource}: random form data prepares as the reference does`, async t => {
+    await fc.assert(fc.property(pairs, fc.boolean(), (list, withId) => {
+      const data = unflattenPairs(withId ? [['id', `${resource}-1`], ...list] : list)
+      const expected = referencePrepare(RESOURCE_SCHEMAS[resource], data, true)
+      const actual = validator.prepare(resource, structuredClone(data), 'form')
+      t.equal(actual.ok, expected.ok)
+      if (actual.ok) t.strictSame(actual.data, expected.data)
+      return actual.ok === expected.ok
+    }), parameters)
+  })
+}
+
+t.test('each sample, flattened and read back as a form, prepares as the reference does', async t => {
+  for (const resource of resources) {
+    const data = unflattenPairs(flattenPayload((SAMPLE_PAYLOADS[resource] as { data: Record<string, unknown> }).data))
+    const actual = validator.prepare(resource, structuredClone(data), 'form')
+    t.ok(actual.ok)
+    t.strictSame(actual, referencePrepare(RESOURCE_SCHEMAS[resource], data, true))
+  }
+})
+
+t.test('a replacement schema with an $id, or of another kind, is converted whole, as before', async t => {
+  const withId = Type.Object({ id: Type.String(), count: Type.Union([Type.Integer(), Type.Null()]) }, { $id: 'CallWithId' })
+  const union = Type.Union([Type.Object({ id: Type.String(), count: Type.Number() }), Type.Null()])
+  const custom = createResourceValidator({ call: withId, lead: union })
+  const data = { id: 'call-1', count: '12' }
+  t.strictSame(custom.prepare('call', structuredClone(data), 'form'), { ok: true, data: { id: 'call-1', count: 12 } })
+  t.strictSame(custom.prepare('call', structuredClone(data), 'form'), referencePrepare(withId, data, true))
+  t.strictSame(custom.prepare('lead', structuredClone(data), 'form'), { ok: true, data: { id: 'call-1', count: 12 } })
+  t.strictSame(custom.prepare('lead', structuredClone(data), 'form'), referencePrepare(union, data, true))
+})
+
+t.test('an object or list default is copied for each delivery; a non-union property is converted', async t => {
+  const schema = Type.Object({
+    id: Type.String(),
+    tags: Type.Optional(Type.Array(Type.String(), { default: ['a'] })),
+    meta: Type.Optional(Type.Object({ n: Type.Number() }, { default: { n: 1 } })),
+    count: Type.Number()
+  })
+  const custom = createResourceValidator({ call: schema })
+  const first = custom.prepare('call', { id: 'call-1', count: '3' }, 'form')
+  t.strictSame(first, { ok: true, data: { id: 'call-1', count: 3, tags: ['a'], meta: { n: 1 } } })
+  if (first.ok) {
+    (first.data as unknown as { tags: string[] }).tags.push('changed')
+    ;(first.data as unknown as { meta: { n: number } }).meta.n = 2
+  }
+  const second = custom.prepare('call', { id: 'call-2', count: '4' }, 'form')
+  t.strictSame(second, { ok: true, data: { id: 'call-2', count: 4, tags: ['a'], meta: { n: 1 } } }, 'the next delivery gets the default as declared')
+  t.strictSame(custom.prepare('call', { id: 'call-3', count: 'x' }, 'form').ok, false)
+})
+
+t.test('data that is not an object is left to the schema check', async t => {
+  t.equal(validator.prepare('call', 'text', 'form').ok, false)
+  t.equal(validator.prepare('call', ['call-1'], 'form').ok, false)
+})
