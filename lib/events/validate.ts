@@ -158,28 +158,35 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
  */
 function mayFill (schema: TSchema, value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false
-  switch (schema[Kind] as string) {
+  const plan = planOf(schema)
+  switch (plan.kind) {
     case 'Object': {
       const record = value as Record<string, unknown>
-      for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      for (const { key, property, fillsAbsent } of plan.properties) {
         if (!Object.hasOwn(record, key)) {
-          if ('default' in property || property.absentAs !== undefined) return true
+          if (fillsAbsent) return true
         } else if (mayFill(property, record[key])) return true
       }
       // Defaults of extra properties' schema would apply to unknown keys.
-      return typeof schema.additionalProperties === 'object'
+      return plan.additionalSchema
     }
     case 'Union':
-      return (schema.anyOf as TSchema[]).some((member) => mayFill(member, value))
+      for (const member of plan.members) if (mayFill(member, value)) return true
+      return false
     case 'Array':
-      return Array.isArray(value) && value.some((item) => mayFill(schema.items as TSchema, item))
+      if (!Array.isArray(value)) return false
+      for (const item of value) if (mayFill(schema.items as TSchema, item)) return true
+      return false
     case 'Record': {
       const items = Object.values(value)
-      return Object.values(schema.patternProperties as Record<string, TSchema>).some((inner) => items.some((item) => mayFill(inner, item)))
+      for (const inner of plan.patternItems) {
+        for (const item of items) if (mayFill(inner, item)) return true
+      }
+      return false
     }
     default:
       // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
-      return !LEAF_KINDS.has(schema[Kind] as string)
+      return !LEAF_KINDS.has(plan.kind)
   }
 }
 
@@ -227,7 +234,7 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
   }
   const object = value as Record<string, unknown>
   if (kind === 'Record') {
-    const items = plan.recordItems as TSchema
+    const items = plan.patternItems[0] as TSchema
     for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
     return object
   }
@@ -242,10 +249,12 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
 /** What `shapeBySchema` reads of one schema, worked out once per schema object. */
 interface ShapePlan {
   kind: string
+  members: TSchema[]
   listMembers: TSchema[]
   objectMembers: TSchema[]
-  recordItems: TSchema | undefined
-  properties: Array<{ key: string, property: TSchema, fill: unknown }>
+  patternItems: TSchema[]
+  additionalSchema: boolean
+  properties: Array<{ key: string, property: TSchema, fill: unknown, fillsAbsent: boolean }>
 }
 
 const NO_FILL = Symbol('no fill')
@@ -258,13 +267,15 @@ function planOf (schema: TSchema): ShapePlan {
   const members = kind === 'Union' ? schema.anyOf as TSchema[] : []
   plan = {
     kind,
+    members,
     listMembers: members.filter((member) => LIST_KINDS.has(member[Kind] as string)),
     objectMembers: members.filter((member) => OBJECT_KINDS.has(member[Kind] as string)),
-    recordItems: kind === 'Record' ? Object.values(schema.patternProperties as Record<string, TSchema>)[0] : undefined,
+    patternItems: kind === 'Record' ? Object.values(schema.patternProperties as Record<string, TSchema>) : [],
+    additionalSchema: typeof schema.additionalProperties === 'object',
     properties: kind === 'Object'
       ? Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
         const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
-        return { key, property, fill: fill === undefined ? NO_FILL : fill }
+        return { key, property, fill: fill === undefined ? NO_FILL : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
       })
       : []
   }

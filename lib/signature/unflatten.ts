@@ -24,14 +24,19 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** Deletes `FORBIDDEN_KEYS` at every depth of a parsed JSON value, in place, without recursion; returns `value`. */
 export function dropForbiddenKeys<T> (value: T): T {
-  const pending: unknown[] = [value]
+  if (value === null || typeof value !== 'object') return value
+  const pending: object[] = [value]
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next === null || typeof next !== 'object') continue
     const object = next as Record<string, unknown>
-    for (const key of FORBIDDEN_KEYS) {
-      if (Object.hasOwn(object, key)) delete object[key]
+    // One pass over the own keys: only objects are queued, and a forbidden key is deleted where it is met.
+    for (const key of Object.keys(object)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        delete object[key]
+        continue
+      }
+      const child = object[key]
+      if (child !== null && typeof child === 'object') pending.push(child)
     }
-    for (const key of Object.keys(object)) pending.push(object[key])
   }
   return value
 }

@@ -80,3 +80,12 @@ t.test('data that is not an object is left to the schema check', async t => {
   t.equal(validator.prepare('call', 'text', 'form').ok, false)
   t.equal(validator.prepare('call', ['call-1'], 'form').ok, false)
 })
+
+t.test('matching JSON: a union member whose default could fill the object given means a copy', async t => {
+  const schema = Type.Object({ id: Type.String(), tag: Type.Union([Type.Null(), Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) })]) })
+  const data = { id: 'call-1', tag: {} }
+  const prepared = createResourceValidator({ call: schema }).prepare('call', data, 'json')
+  t.strictSame(prepared, { ok: true, data: { id: 'call-1', tag: { a: 'd' } } })
+  t.not(prepared.ok && prepared.data, data, 'copied, the value given left as it was')
+  t.strictSame(data, { id: 'call-1', tag: {} })
+})
