@@ -71,10 +71,12 @@ const MAX_ERRORS = 20
  * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
  */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema>, properties: PropertyChecks | undefined }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, properties: PropertyChecks | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
-    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema), properties: propertyChecksOf(schema) })
+    // Compiled first: its error is the one a schema that is not TypeBox's gets.
+    const check = TypeCompiler.Compile(schema)
+    compiled.set(resource, { schema, plan: planOf(schema), check, properties: propertyChecksOf(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
@@ -83,10 +85,10 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
       throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
     }
     // The common case on the request path: JSON that already matches and lacks nothing a default fills.
-    if (encoding === 'json' && entry.check.Check(data) && !mayFill(entry.schema, data)) {
+    if (encoding === 'json' && entry.check.Check(data) && !mayFill(entry.plan, data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    const shaped = shapeBySchema(entry.schema, cloneData(data), encoding === 'form')
+    const shaped = shapeByPlan(entry.plan, cloneData(data), encoding === 'form')
     // Most deliveries need no conversion; Convert costs more than a compiled check.
     if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
     const value = entry.properties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(entry.properties, shaped)
@@ -156,13 +158,12 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
  * "could", so a wrong answer only costs the slow path. Follows the data, so
  * it goes no deeper than the data nests.
  */
-function mayFill (schema: TSchema, value: unknown): boolean {
+function mayFill (plan: SchemaPlan, value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false
-  const plan = planOf(schema)
   switch (plan.kind) {
     case 'Object': {
       const record = value as Record<string, unknown>
-      for (const { key, property, fillsAbsent } of plan.properties) {
+      for (const { key, plan: property, fillsAbsent } of plan.properties) {
         if (!Object.hasOwn(record, key)) {
           if (fillsAbsent) return true
         } else if (mayFill(property, record[key])) return true
@@ -175,7 +176,7 @@ function mayFill (schema: TSchema, value: unknown): boolean {
       return false
     case 'Array':
       if (!Array.isArray(value)) return false
-      for (const item of value) if (mayFill(schema.items as TSchema, item)) return true
+      for (const item of value) if (mayFill(plan.items as SchemaPlan, item)) return true
       return false
     case 'Record': {
       const items = Object.values(value)
@@ -212,12 +213,15 @@ const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'Stri
  * @param holes whether `null` list items are holes (form data)
  */
 export function shapeBySchema (schema: TSchema, value: unknown, holes = false): unknown {
+  return shapeByPlan(planOf(schema), value, holes)
+}
+
+function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown {
   if (value === null || typeof value !== 'object') return value
-  const plan = planOf(schema)
   const kind = plan.kind
   if (kind === 'Union') {
     const fits = Array.isArray(value) && plan.listMembers.length > 0 ? plan.listMembers : plan.objectMembers
-    return fits.length === 1 ? shapeBySchema(fits[0] as TSchema, value, holes) : value
+    return fits.length === 1 ? shapeByPlan(fits[0] as SchemaPlan, value, holes) : value
   }
   if (Array.isArray(value)) {
     if (kind === 'Object' || kind === 'Record') {
@@ -225,61 +229,74 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
       for (let index = 0; index < value.length; index++) {
         if (!holes || value[index] !== null) object[index] = value[index]
       }
-      return shapeBySchema(schema, object, holes)
+      return shapeByPlan(plan, object, holes)
     }
     if (kind === 'Array') {
-      for (let index = 0; index < value.length; index++) value[index] = shapeBySchema(schema.items as TSchema, value[index], holes)
+      const items = plan.items as SchemaPlan
+      for (let index = 0; index < value.length; index++) value[index] = shapeByPlan(items, value[index], holes)
     }
     return value
   }
   const object = value as Record<string, unknown>
   if (kind === 'Record') {
-    const items = plan.patternItems[0] as TSchema
-    for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
+    const items = plan.patternItems[0] as SchemaPlan
+    for (const key of Object.keys(object)) object[key] = shapeByPlan(items, object[key], holes)
     return object
   }
   if (kind !== 'Object') return value
-  for (const { key, property, fill } of plan.properties) {
-    if (Object.hasOwn(object, key)) object[key] = shapeBySchema(property, object[key], holes)
+  for (const { key, plan: property, fill } of plan.properties) {
+    if (Object.hasOwn(object, key)) object[key] = shapeByPlan(property, object[key], holes)
     else if (fill !== NO_FILL) object[key] = fillValue(fill)
   }
   return object
 }
 
-/** What `shapeBySchema` reads of one schema, worked out once per schema object. */
-interface ShapePlan {
+/** What `shapeBySchema` and `mayFill` read of one schema and the schemas inside it, worked out once per schema object. */
+interface SchemaPlan {
   kind: string
-  members: TSchema[]
-  listMembers: TSchema[]
-  objectMembers: TSchema[]
-  patternItems: TSchema[]
+  members: SchemaPlan[]
+  listMembers: SchemaPlan[]
+  objectMembers: SchemaPlan[]
+  items: SchemaPlan | undefined
+  patternItems: SchemaPlan[]
   additionalSchema: boolean
-  properties: Array<{ key: string, property: TSchema, fill: unknown, fillsAbsent: boolean }>
+  properties: Array<{ key: string, plan: SchemaPlan, fill: unknown, fillsAbsent: boolean }>
 }
 
 const NO_FILL = Symbol('no fill')
-const plans = new WeakMap<TSchema, ShapePlan>()
+const plans = new WeakMap<TSchema, SchemaPlan>()
 
-function planOf (schema: TSchema): ShapePlan {
-  let plan = plans.get(schema)
-  if (plan !== undefined) return plan
+function planOf (schema: TSchema): SchemaPlan {
+  const known = plans.get(schema)
+  if (known !== undefined) return known
   const kind = schema[Kind] as string
-  const members = kind === 'Union' ? schema.anyOf as TSchema[] : []
-  plan = {
+  const plan: SchemaPlan = {
     kind,
-    members,
-    listMembers: members.filter((member) => LIST_KINDS.has(member[Kind] as string)),
-    objectMembers: members.filter((member) => OBJECT_KINDS.has(member[Kind] as string)),
-    patternItems: kind === 'Record' ? Object.values(schema.patternProperties as Record<string, TSchema>) : [],
+    members: [],
+    listMembers: [],
+    objectMembers: [],
+    items: undefined,
+    patternItems: [],
     additionalSchema: typeof schema.additionalProperties === 'object',
-    properties: kind === 'Object'
-      ? Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
-        const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
-        return { key, property, fill: fill === undefined ? NO_FILL : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
-      })
-      : []
+    properties: []
   }
+  // Registered before its parts, so a schema that contains itself ends the recursion.
   plans.set(schema, plan)
+  if (kind === 'Union') {
+    const members = schema.anyOf as TSchema[]
+    plan.members = members.map(planOf)
+    plan.listMembers = members.filter((member) => LIST_KINDS.has(member[Kind] as string)).map(planOf)
+    plan.objectMembers = members.filter((member) => OBJECT_KINDS.has(member[Kind] as string)).map(planOf)
+  } else if (kind === 'Array') {
+    plan.items = planOf(schema.items as TSchema)
+  } else if (kind === 'Record') {
+    plan.patternItems = Object.values(schema.patternProperties as Record<string, TSchema>).map(planOf)
+  } else if (kind === 'Object') {
+    plan.properties = Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
+      const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
+      return { key, plan: planOf(property), fill: fill === undefined ? NO_FILL : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
+    })
+  }
   return plan
 }
 
