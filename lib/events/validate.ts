@@ -71,12 +71,13 @@ const MAX_ERRORS = 20
  * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
  */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, properties: PropertyChecks | undefined }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, properties: PropertyChecks | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
     // Compiled first: its error is the one a schema that is not TypeBox's gets.
     const check = TypeCompiler.Compile(schema)
-    compiled.set(resource, { schema, plan: planOf(schema), check, properties: propertyChecksOf(schema) })
+    const plan = planOf(schema)
+    compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), properties: propertyChecksOf(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
@@ -85,7 +86,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
       throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
     }
     // The common case on the request path: JSON that already matches and lacks nothing a default fills.
-    if (encoding === 'json' && entry.check.Check(data) && !mayFill(entry.plan, data)) {
+    if (encoding === 'json' && entry.check.Check(data) && !entry.mayFill(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
     const shaped = shapeByPlan(entry.plan, cloneData(data), encoding === 'form')
@@ -158,37 +159,42 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
  * "could", so a wrong answer only costs the slow path. Follows the data, so
  * it goes no deeper than the data nests.
  */
-function mayFill (plan: SchemaPlan, value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  switch (plan.kind) {
-    case 'Object': {
-      const record = value as Record<string, unknown>
-      for (const { key, plan: property, fillsAbsent } of plan.properties) {
-        if (!Object.hasOwn(record, key)) {
-          if (fillsAbsent) return true
-        } else if (mayFill(property, record[key])) return true
-      }
-      // Defaults of extra properties' schema would apply to unknown keys.
-      return plan.additionalSchema
+function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
+  const numbers = new Map<SchemaPlan, number>()
+  const functions: string[] = []
+  const call = (plan: SchemaPlan, argument: string): string => {
+    let number = numbers.get(plan)
+    if (number === undefined) {
+      number = functions.length
+      numbers.set(plan, number)
+      functions.push('')
+      functions[number] = `function m${number} (v) {\nif (v === null || typeof v !== 'object') return false\n${bodyOf(plan)}\n}`
     }
-    case 'Union':
-      for (const member of plan.members) if (mayFill(member, value)) return true
-      return false
-    case 'Array':
-      if (!Array.isArray(value)) return false
-      for (const item of value) if (mayFill(plan.items as SchemaPlan, item)) return true
-      return false
-    case 'Record': {
-      const items = Object.values(value)
-      for (const inner of plan.patternItems) {
-        for (const item of items) if (mayFill(inner, item)) return true
-      }
-      return false
-    }
-    default:
-      // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
-      return !LEAF_KINDS.has(plan.kind)
+    return `m${number}(${argument})`
   }
+  const bodyOf = (plan: SchemaPlan): string => {
+    switch (plan.kind) {
+      case 'Object':
+        return plan.properties.map(({ key, plan: property, fillsAbsent }) => {
+          const name = JSON.stringify(key)
+          return fillsAbsent
+            ? `if (!hasOwn(v, ${name})) return true\nif (${call(property, `v[${name}]`)}) return true`
+            : `if (hasOwn(v, ${name}) && ${call(property, `v[${name}]`)}) return true`
+        }).join('\n') + `\nreturn ${String(plan.additionalSchema)}`
+      case 'Union':
+        return `return ${[...plan.members.map((member) => call(member, 'v')), 'false'].join(' || ')}`
+      case 'Array':
+        return `if (!Array.isArray(v)) return false\nfor (const item of v) if (${call(plan.items as SchemaPlan, 'item')}) return true\nreturn false`
+      case 'Record':
+        return `for (const item of Object.values(v)) if (${[...plan.patternItems.map((inner) => call(inner, 'item')), 'false'].join(' || ')}) return true\nreturn false`
+      default:
+        // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
+        return `return ${String(!LEAF_KINDS.has(plan.kind))}`
+    }
+  }
+  const entry = call(root, 'value')
+  // Generated as TypeBox compiles its checks: named reads stay fast where a loop over keys would not; keys appear only as JSON literals.
+  return new Function('hasOwn', `${functions.join('\n')}\nreturn (value) => ${entry}`)(Object.hasOwn) as (value: unknown) => boolean
 }
 
 // Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.

@@ -8,7 +8,8 @@ import { flattenPayload } from '../../lib/signature/flatten.js'
 import { createResourceValidator } from '../../lib/events/validate.js'
 import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
 import { RESOURCE_SCHEMAS } from '../../lib/events/schemas/index.js'
-import { referencePrepare } from '../helpers/reference-prepare.js'
+import { referenceMayFill, referencePrepare } from '../helpers/reference-prepare.js'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 
 const numRuns = Number(process.env.PROPERTY_RUNS ?? 300)
 const parameters = { numRuns, seed: Number(process.env.FUZZ_SEED ?? 20261130) }
@@ -88,4 +89,53 @@ t.test('matching JSON: a union member whose default could fill the object given 
   t.strictSame(prepared, { ok: true, data: { id: 'call-1', tag: { a: 'd' } } })
   t.not(prepared.ok && prepared.data, data, 'copied, the value given left as it was')
   t.strictSame(data, { id: 'call-1', tag: {} })
+})
+
+// JSON data near each sample: properties deleted, set to null, or given another type, at any depth.
+function edits (data: unknown, choices: number[], at = { next: 0 }): unknown {
+  if (data === null || typeof data !== 'object') return data
+  const copy: Record<string, unknown> = Array.isArray(data) ? [] as unknown as Record<string, unknown> : {}
+  for (const [key, value] of Object.entries(data)) {
+    const choice = choices[at.next++ % choices.length] ?? 0
+    if (choice === 1) continue
+    copy[key] = choice === 2 ? null : choice === 3 ? 'text' : choice === 4 ? [] : choice === 5 ? {} : edits(value, choices, at)
+  }
+  return copy
+}
+
+for (const resource of resources) {
+  const schema = RESOURCE_SCHEMAS[resource]
+  const check = TypeCompiler.Compile(schema)
+  const sampleData = (SAMPLE_PAYLOADS[resource] as { data: Record<string, unknown> }).data
+  t.test(`${resource}: JSON data is returned as given exactly when the old fast path took it`, async t => {
+    await fc.assert(fc.property(fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 30 }), choices => {
+      const data = edits(sampleData, choices) as Record<string, unknown>
+      const fast = check.Check(data) && !referenceMayFill(schema, data)
+      const prepared = validator.prepare(resource, data, 'json')
+      return fast ? prepared.ok && prepared.data === data : !(prepared.ok && prepared.data === data)
+    }), parameters)
+    t.pass(`held for ${numRuns} runs`)
+  })
+}
+
+t.test('JSON fast path: odd schema keys, lists of objects, records, and a union without object members', async t => {
+  const schema = Type.Object({
+    'a "quoted" key\u2028': Type.Optional(Type.String({ default: 'd' })),
+    list: Type.Array(Type.Object({ x: Type.Optional(Type.Number({ default: 1 })) })),
+    map: Type.Record(Type.String(), Type.Object({ y: Type.Optional(Type.String()) })),
+    either: Type.Union([Type.String(), Type.Number()])
+  })
+  const custom = createResourceValidator({ call: schema })
+  const cases: Array<Record<string, unknown>> = [
+    { 'a "quoted" key\u2028': 'v', list: [{ x: 2 }], map: { k: {} }, either: 'e' },
+    { list: [{ x: 2 }], map: {}, either: 1 },
+    { 'a "quoted" key\u2028': 'v', list: [{}], map: {}, either: 1 },
+    { 'a "quoted" key\u2028': 'v', list: [], map: { k: { y: 'z' } }, either: 1 }
+  ]
+  const check = TypeCompiler.Compile(schema)
+  for (const data of cases) {
+    const fast = check.Check(data) && !referenceMayFill(schema, data)
+    const prepared = custom.prepare('call', data, 'json')
+    t.equal(prepared.ok && prepared.data === data, fast, JSON.stringify(data))
+  }
 })

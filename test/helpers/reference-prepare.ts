@@ -7,6 +7,37 @@ import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 
+/** Whether the old JSON fast path was refused: data that passes the schema but lacks a defaulted property somewhere. */
+export function referenceMayFill (schema: TSchema, value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  switch (schema[Kind] as string) {
+    case 'Object': {
+      const record = value as Record<string, unknown>
+      for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+        if (!Object.hasOwn(record, key)) {
+          if ('default' in property || property.absentAs !== undefined) return true
+        } else if (referenceMayFill(property, record[key])) return true
+      }
+      // Defaults of extra properties' schema would apply to unknown keys.
+      return typeof schema.additionalProperties === 'object'
+    }
+    case 'Union':
+      return (schema.anyOf as TSchema[]).some((member) => referenceMayFill(member, value))
+    case 'Array':
+      return Array.isArray(value) && value.some((item) => referenceMayFill(schema.items as TSchema, item))
+    case 'Record': {
+      const items = Object.values(value)
+      return Object.values(schema.patternProperties as Record<string, TSchema>).some((inner) => items.some((item) => referenceMayFill(inner, item)))
+    }
+    default:
+      // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
+      return !LEAF_KINDS.has(schema[Kind] as string)
+  }
+}
+
+// Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
+const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'String', 'Number', 'Integer', 'Boolean', 'Literal'])
+
 /** `{ ok, data }` as the old `prepare` gave it for form data (no JSON fast path involved). */
 export function referencePrepare (schema: TSchema, data: unknown, holes: boolean): { ok: boolean, data?: unknown } {
   const check = TypeCompiler.Compile(schema)
