@@ -65,18 +65,13 @@ function decodeComponent (text: string): string {
   }
 }
 
-/**
- * A body with non-ASCII bytes as text that Node's URLSearchParams decodes as the WHATWG parser decodes the bytes: raw bytes
- * and %XX escapes may make up one character between them, and Node 20 garbles non-ASCII text beside an escape that
- * decodeURIComponent rejects, so it gets text with no escapes, or ASCII text with every non-ASCII byte escaped.
- */
+/** Text Node's URLSearchParams decodes as WHATWG decodes these bytes: no escapes, or ASCII with every other byte escaped (docs/performance.md, "Form split"). */
 function nonAsciiFormText (bytes: Buffer): string {
   if (!bytes.includes(PERCENT) && isUtf8(bytes)) return bytes.toString('utf8')
   return bytes.toString('latin1').replace(NON_ASCII_RUN, escapeBytes)
 }
 
 const PERCENT = 0x25
-// In latin1 text each char is one byte of the body.
 const NON_ASCII_RUN = /[\x80-\xff]+/g
 const BYTE_ESCAPES = Array.from({ length: 256 }, (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'))
 

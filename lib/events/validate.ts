@@ -1,10 +1,4 @@
-/**
- * Decoded `data` → a resource checked against its schema (CALL, EMAIL or
- * LEAD, the data models of the vendor page's "Testing the Webhook"). The
- * schemas are compiled once per validator; each delivery costs a clone, a
- * walk that fills defaults, one or two compiled checks and, when needed, a
- * conversion.
- */
+// Decoded `data` → a resource checked against its schema (vendor page, "Testing the Webhook"); the steps are in docs/validation.md.
 import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { ValueError } from '@sinclair/typebox/errors'
@@ -27,54 +21,19 @@ export type PrepareResult<T> =
 
 /** Checks the `data` of deliveries against the resource schemas; from `createResourceValidator`. */
 export interface ResourceValidator {
-  /**
-   * Readies one delivery's `data` for handlers, without changing `data`:
-   * 1. a deep copy is made, without the keys `__proto__`, `constructor`
-   *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
-   * 2. `shapeBySchema`: a list where the schema wants an object becomes
-   *    the object PHP's array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`: PHP
-   *    has one array type), and the schemas' defaults fill what a form
-   *    cannot carry (`null`, `[]`) and a JSON sender may leave out;
-   * 3. unless the compiled schema already passes, the data is converted to
-   *    the schema's types with TypeBox's `Value.Convert`, as PHP's loose
-   *    scalars need in JSON as in forms: `"43"` → `43`,
-   *    `"1"`/`"0"`/`1`/`0`/`"true"`/`"false"` → booleans, `33612345678` →
-   *    `"33612345678"` where text is expected;
-   * 4. the compiled schema checks the result.
-   *
-   * So the same event sent as a form and as JSON gives deep-equal `data`.
-   *
-   * Fast path: JSON data that already passes a schema whose defaults all sit
-   * on required fields (the built-in `call` schema) is returned as given,
-   * neither copied nor cleaned of the keys above; the plugin removes those
-   * keys from every JSON body before this step (`dropForbiddenKeys`).
-   * Conversion follows TypeBox's `Value.Convert`, in both encodings (an
-   * integer field of a replacement schema sent as `"43.5"` becomes 43).
-   *
-   * @param resource `call`, `email` or `lead`
-   * @param data the delivery's `data`: parsed JSON, or the output of `unflattenPairs`
-   * @param encoding the body's encoding (JSON may take the fast path above; both are converted)
-   * @returns `{ ok: true, data }`, or `{ ok: false, errors }` with at most 20 errors (path and message, never values); the plugin replies 422 for the latter
-   * @throws {TypeError} for a resource name that is not `call`, `email` or `lead`
-   */
+  /** `data` copied, shaped, converted and checked, unchanged itself (docs/validation.md); `{ ok: false, errors }` (≤ 20, never values) is a 422. @throws {TypeError} for an unknown resource */
   prepare: <R extends ResourceName>(resource: R, data: unknown, encoding: BodyEncoding) => PrepareResult<ResourceData[R]>
 }
 
 // A 422 names the first problems; a long list would only grow logs.
 const MAX_ERRORS = 20
 
-/**
- * Compiles the resource schemas once and returns a validator for them.
- *
- * @param schemas replacements for some resources' schemas (TypeBox schemas; `data` is then typed as the built-in one, so type your handlers yourself); the others keep the built-in ones
- * @returns a `ResourceValidator`
- * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
- */
+/** Compiles the resource schemas once (`schemas` replaces some built-in ones) and returns a validator. @throws {TypeError} when a replacement is not a TypeBox schema */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
   const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, properties: PropertyChecks | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
-    // Compiled first: its error is the one a schema that is not TypeBox's gets.
+    // Compiled first, so a schema that is not TypeBox's fails with TypeBox's own error.
     const check = TypeCompiler.Compile(schema)
     const plan = planOf(schema)
     compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), properties: propertyChecksOf(schema) })
@@ -106,18 +65,13 @@ type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<T
 /** The checks of an `Object` schema's properties; `undefined` for another kind, or one with an `$id` that a `Ref` inside may name. */
 function propertyChecksOf (schema: TSchema): PropertyChecks | undefined {
   if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
-  // A `Ref` a property cannot resolve alone would have failed the whole schema's compilation first.
   return Object.getOwnPropertyNames(schema.properties).map((key) => {
     const property = (schema.properties as Record<string, TSchema>)[key] as TSchema
-    // Convert returns a union's value as it is when a member already matches; other kinds are always converted.
     return { key, property, check: property[Kind] === 'Union' ? TypeCompiler.Compile(property) : undefined }
   })
 }
 
-/**
- * `Value.Convert` of an `Object` schema, property by property as Convert itself goes, but a union property whose value
- * already matches is left as it is by a compiled check, where Convert would check it against each member uncompiled.
- */
+/** `Value.Convert` of an `Object` schema property by property, as Convert goes, a union property that already matches left as it is (docs/performance.md). */
 function convertProperties (properties: PropertyChecks, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
   const object = value as Record<string, unknown>
@@ -128,11 +82,7 @@ function convertProperties (properties: PropertyChecks, value: unknown): unknown
   return object
 }
 
-/**
- * Errors as paths and messages, a union's ("Expected union value" at
- * `/visitor`) replaced by those of the member it got furthest into
- * (`/visitor/gclid`), so a 422 names the field at fault.
- */
+/** Errors as paths and messages, a union's replaced by those of the member it got furthest into, so a 422 names the field at fault. */
 function * innermost (errors: Iterable<ValueError>): Generator<ResourceError> {
   for (const error of errors) {
     const inner = error.errors
@@ -152,13 +102,7 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
   return taken
 }
 
-/**
- * Whether steps 1-4 of `prepare` could change data that passes the schema:
- * a property absent from it that has a `default` or an `absentAs`. Every
- * member of a union is followed, and a schema kind not listed counts as
- * "could", so a wrong answer only costs the slow path. Follows the data, so
- * it goes no deeper than the data nests.
- */
+/** Whether `prepare` could change data that passes the schema (an absent property with a default), as a function generated per schema (docs/performance.md). */
 function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
   const numbers = new Map<SchemaPlan, number>()
   const functions: string[] = []
@@ -200,24 +144,7 @@ function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
 // Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
 const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'String', 'Number', 'Integer', 'Boolean', 'Literal'])
 
-/**
- * Data shaped as the schema expects, in place, before conversion:
- * - PHP arrays: a list where only an object fits (an `Object` or `Record`
- *   schema) becomes an object keyed `"0"`, `"1"`, … as PHP's array is, so
- *   `account: []` (PHP's `json_encode` of an empty map) is `{}`; in a form a
- *   `null` item is a hole that was never sent and gets no key (as in
- *   `unflattenPairs`);
- * - an absent property gets a copy of its schema's `absentAs` or `default`
- *   (a function default is called). Not TypeBox's `Value.Default`: it merges
- *   a present object into an array default (`{"promo": "x"}` became `[]`),
- *   and it costs ten times this walk.
- * A union is followed into its one member that fits the value (a list
- * member for a list, else an object member), and left alone when none or
- * several fit. `Ref`, `This` and `Intersect` are not followed, so the walk
- * recurses no deeper than the schema nests.
- *
- * @param holes whether `null` list items are holes (form data)
- */
+/** Data shaped as the schema expects, in place: PHP arrays as objects where an object fits, absent properties filled (docs/validation.md); `holes`: `null` list items are holes (form data). */
 export function shapeBySchema (schema: TSchema, value: unknown, holes = false): unknown {
   return shapeByPlan(planOf(schema), value, holes)
 }
@@ -310,7 +237,6 @@ function fillValue (fill: unknown): unknown {
   if (typeof fill === 'function') return fill()
   // A copy per delivery, so no handler can change the schema's default; a primitive is its own copy.
   if (fill === null || typeof fill !== 'object') return fill
-  // `[]` (PHP arrays' absentAs) is the common fill: a new one costs less than structuredClone.
   return Array.isArray(fill) && fill.length === 0 ? [] : structuredClone(fill)
 }
 
@@ -318,12 +244,7 @@ const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])
 // Members that take a list as it is.
 const LIST_KINDS: ReadonlySet<string> = new Set(['Array', 'Tuple', 'Unknown', 'Any'])
 
-/**
- * A deep copy of JSON-like data, without FORBIDDEN_KEYS. Not TypeBox's
- * `Value.Clone`: it assigns `__proto__` (an own key after `JSON.parse`), which
- * would give the copy an attacker-chosen prototype. Iterative, so depth
- * cannot exhaust the stack; a shared or cyclic reference is copied once.
- */
+/** A deep copy of JSON-like data without FORBIDDEN_KEYS, iterative; not `Value.Clone`, which assigns `__proto__` (docs/validation.md). */
 function cloneData (data: unknown): unknown {
   const copies = new Map<object, unknown>()
   const pending: Array<[source: object, target: Record<string | number, unknown>]> = []
@@ -350,20 +271,7 @@ function cloneData (data: unknown): unknown {
   return root
 }
 
-/**
- * The resource of a `test` event, read from its `data`. The vendor page says
- * a test may carry CALL, EMAIL or LEAD data ("Testing the Webhook") but not
- * how to tell which: this is OUR reading, built on the sample's id style
- * (`"call-…"`, `"acc-…"`, `"num-…"`):
- * 1. `data.id` starting with `call-` → `call`; `lead-` or `led-` → `lead`;
- *    `email-`, `eml-` or `mail-` → `email`;
- * 2. otherwise a `calling_number` field (only calls have a caller) → `call`;
- * 3. otherwise `undefined`: the event is delivered with its data unchecked.
- * Replace it with the plugin's `inferTestResource` option if the vendor's
- * test data turns out otherwise.
- *
- * @param data the `data` of a `test` event
- */
+/** OUR reading of a `test` event's resource: `data.id` prefix (`call-`; `lead-`/`led-`; `email-`/`eml-`/`mail-`), else `calling_number` → call, else `undefined` (docs/validation.md, "Test events"; option `inferTestResource`). */
 export function inferTestResource (data: unknown): ResourceName | undefined {
   if (data === null || typeof data !== 'object') return undefined
   const record = data as Record<string, unknown>
