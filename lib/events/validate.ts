@@ -227,17 +227,24 @@ function planOf (schema: TSchema): SchemaPlan {
   } else if (kind === 'Object') {
     plan.properties = Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
       const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
-      return { key, plan: planOf(property), fill: fill === undefined ? NO_FILL : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
+      return { key, plan: planOf(property), fill: fill === undefined ? NO_FILL : isBareEmptyList(fill) ? EMPTY_LIST : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
     })
   }
   return plan
 }
 
+// `[]` (PHP arrays' absentAs) is the common fill: a new one costs less than structuredClone.
+const EMPTY_LIST = Symbol('[]')
+
+function isBareEmptyList (fill: unknown): boolean {
+  return Array.isArray(fill) && Object.keys(fill).length === 0
+}
+
 function fillValue (fill: unknown): unknown {
+  if (fill === EMPTY_LIST) return []
   if (typeof fill === 'function') return fill()
   // A copy per delivery, so no handler can change the schema's default; a primitive is its own copy.
-  if (fill === null || typeof fill !== 'object') return fill
-  return Array.isArray(fill) && fill.length === 0 ? [] : structuredClone(fill)
+  return fill === null || typeof fill !== 'object' ? fill : structuredClone(fill)
 }
 
 const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])

@@ -139,3 +139,24 @@ t.test('JSON fast path: odd schema keys, lists of objects, records, and a union 
     t.equal(prepared.ok && prepared.data === data, fast, JSON.stringify(data))
   }
 })
+
+t.test('an empty-list fill is a new list for each delivery; a list with other own keys is copied by structuredClone', async t => {
+  const odd = Object.assign([], { note: 'kept as structuredClone keeps it' })
+  const schema = Type.Object({
+    id: Type.String(),
+    plain: Type.Optional(Type.Array(Type.String(), { absentAs: [] })),
+    odd: Type.Optional(Type.Array(Type.String(), { absentAs: odd }))
+  })
+  const custom = createResourceValidator({ call: schema })
+  const first = custom.prepare('call', { id: 'call-1' }, 'form')
+  const second = custom.prepare('call', { id: 'call-2' }, 'form')
+  t.ok(first.ok && second.ok)
+  if (first.ok && second.ok) {
+    const a = first.data as unknown as { plain: string[], odd: string[] }
+    const b = second.data as unknown as { plain: string[], odd: string[] }
+    t.strictSame(a.plain, [])
+    t.not(a.plain, b.plain, 'a new list each time')
+    t.strictSame(Object.keys(a.odd), Object.keys(structuredClone(odd)))
+    t.not(a.odd, odd, 'a copy, never the schema\'s own list')
+  }
+})
