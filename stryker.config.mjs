@@ -15,6 +15,7 @@ export default {
     'lib/signature/unflatten.ts',
     'lib/body/capture.ts',
     'lib/body/read.ts',
+    'lib/body/form-pairs.ts',
     'lib/body/json-pairs.ts',
     'lib/body/media-types.ts',
     'lib/receive.ts'

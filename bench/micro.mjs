@@ -105,8 +105,9 @@ function casesOf (size) {
     floor: floorOf(baseString, formSignature),
     floorJson: jsonFloorOf(jsonBytes, baseString, formSignature),
     floorForm: formFloorOf(formBytes, baseString, formSignature),
-    // The two splits alone, for the record: the form floor's and ours.
+    // The splits alone, for the record: the form floor's, ours (lib/body/form-pairs.ts), and URLSearchParams (ours before).
     splitFastQuerystring: () => fastQuerystring(formBytes.toString('utf8')) !== null,
+    splitOurs: () => lib.pairsFromBody(formBytes, 'application/x-www-form-urlencoded').length > 0,
     splitUrlSearchParams: () => Array.from(new URLSearchParams(formBytes.toString('latin1'))).length > 0
   }
 }
@@ -118,7 +119,7 @@ const seed = {
   baseStringLength: seedCases.bodies.baseString.length,
   ns: {}
 }
-const seedNames = ['floor', 'floorJson', 'floorForm', 'ours', 'oursObject', 'oursRawJson', 'oursRawForm', 'twilio', 'splitFastQuerystring', 'splitUrlSearchParams']
+const seedNames = ['floor', 'floorJson', 'floorForm', 'ours', 'oursObject', 'oursRawJson', 'oursRawForm', 'twilio', 'splitFastQuerystring', 'splitOurs', 'splitUrlSearchParams']
 seed.ns = measureGroup(Object.fromEntries(seedNames.map((name) => [name, seedCases[name]])), SECONDS * seedNames.length)
 
 const scaling = []

@@ -1,42 +1,19 @@
-/**
- * Raw body → POST variables (step 2 of the README's signature rule). The
- * raw body is what was signed; parsed objects are derived from it, never the
- * reverse, so nothing a parser normalises can change what is verified.
- */
-import { isAscii, isUtf8 } from 'node:buffer'
+// Raw body → POST variables (step 2 of docs/signature-rule.md): parsed objects come from the signed bytes, never the reverse.
 import { MalformedBodyError } from '../errors.js'
 import { bodyEncodingOf, unsupportedMediaType, type BodyEncoding } from './media-types.js'
 import { DEFAULT_MAX_DEPTH, type Pair } from '../signature/flatten.js'
 import { jsonPairs } from './json-pairs.js'
+import { formPairs } from './form-pairs.js'
 
-/** A body read once: its pairs (what is signed) and, for JSON, the parsed object (so it is not parsed twice). */
+/** A body read once: its pairs (what is signed); for JSON the parsed object, and `alternatives` when integer literals may stand for PHP floats (also accepted). */
 export interface ReadBody {
   encoding: BodyEncoding
   pairs: Pair[]
-  /** the parsed JSON object; `undefined` for a form body */
   json?: Record<string, unknown>
-  /** for JSON whose integer literals may stand for PHP floats (`-0`, 1e14 or more): the pairs with them read as floats, also accepted */
   alternatives?: Pair[][]
 }
 
-/**
- * Reads a raw body into the pairs that the signature covers.
- *
- * - form: split on `&`, each part on its first `=`; `+` is a space; percent
- *   sequences decode as UTF-8 together with any raw bytes beside them (WHATWG
- *   `URLSearchParams` on the body's bytes: an invalid sequence stays literal,
- *   bytes that are not UTF-8 become U+FFFD); a part without `=`
- *   has the value `""`; empty parts are skipped; keys stay literal.
- * - json: the object's pairs as PHP's `http_build_query` would send `json_decode($body, true)`
- *   (see `flattenPayload`; numbers as PHP writes each literal: `phpNumberLiteralText`).
- *
- * @param rawBody the bytes as received (a string is taken as UTF-8 text)
- * @param contentType the request's `Content-Type` header
- * @param maxDepth nesting allowed in a JSON body (default 32)
- * @returns `[key, value]` pairs in arrival order (not sorted)
- * @throws {UnsupportedMediaTypeError} (415) for a media type other than form or JSON
- * @throws {MalformedBodyError} (400) for malformed JSON, a JSON value that is not an object, or nesting past `maxDepth`
- */
+/** The signed pairs in arrival order (docs/signature-rule.md, step 2). @throws {UnsupportedMediaTypeError} (415); {MalformedBodyError} (400) for bad JSON or nesting past `maxDepth` */
 export function pairsFromBody (rawBody: Buffer | string, contentType: string | undefined, maxDepth = DEFAULT_MAX_DEPTH): Pair[] {
   return readBody(rawBody, contentType, maxDepth).pairs
 }
@@ -53,53 +30,13 @@ export function readBody (rawBody: Buffer | string, contentType: string | undefi
   throw unsupportedMediaType(contentType)
 }
 
-function formPairs (rawBody: Buffer | string): Pair[] {
-  // URLSearchParams drops one leading "?" (it expects a query string); a
-  // leading "&" makes an empty first part instead, which is skipped anyway.
-  return Array.from(new URLSearchParams('&' + formText(rawBody)))
-}
-
-/**
- * The body as text that Node's URLSearchParams decodes as the WHATWG parser
- * decodes the bytes. The form parser percent-decodes bytes and then reads
- * them as UTF-8, so raw non-ASCII bytes and %XX escapes may make up one
- * character between them (raw E2 then "%82%AC" is "€", as in PHP). And
- * Node 20's URLSearchParams, when decodeURIComponent rejects a key or value
- * ("日本%C3", "é%41%"), falls back to a decoder that keeps only the low byte
- * of each UTF-16 unit, which garbles every non-ASCII character in it. So
- * it gets either text with no escapes to decode, or ASCII text in which
- * every non-ASCII byte is escaped too.
- */
-function formText (rawBody: Buffer | string): string {
-  const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
-  if (isAscii(bytes)) return bytes.toString('latin1')
-  if (!bytes.includes(PERCENT) && isUtf8(bytes)) return bytes.toString('utf8')
-  return bytes.toString('latin1').replace(NON_ASCII_RUN, escapeBytes)
-}
-
-const PERCENT = 0x25
-// In latin1 text each char is one byte of the body.
-const NON_ASCII_RUN = /[\x80-\xff]+/g
-const BYTE_ESCAPES = Array.from({ length: 256 }, (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'))
-
-function escapeBytes (run: string): string {
-  let escaped = ''
-  for (let index = 0; index < run.length; index++) escaped += BYTE_ESCAPES[run.charCodeAt(index)]
-  return escaped
-}
-
-/**
- * Parses a JSON body that must be an object (the envelope), skipping one leading BOM (U+FEFF).
- * @throws {MalformedBodyError} (400) for malformed JSON or a value that is not an object; the message never quotes the body
- */
+/** A JSON body that must be an object, one leading BOM skipped. @throws {MalformedBodyError} (400) otherwise, never quoting the body */
 export function parseJsonObject (text: string): Record<string, unknown> {
   let value: unknown
   try {
-    // One leading UTF-8 byte order mark is skipped, as Fastify's JSON parser does; it is no POST variable.
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (error) {
-    // V8's message quotes the body (a phone number, say) and loggers print
-    // causes: keep only the position.
+    // V8's message quotes the body (a phone number, say) and loggers print causes: keep only the position.
     const at = /position (\d+)/.exec((error as Error).message)?.[1]
     const where = at === undefined ? '' : ` at position ${at}`
     throw new MalformedBodyError(`the body is not valid JSON${where}`, { cause: new SyntaxError(`invalid JSON${where}`) })

@@ -1,10 +1,4 @@
-/**
- * Decoded `data` → a resource checked against its schema (CALL, EMAIL or
- * LEAD, the data models of the vendor page's "Testing the Webhook"). The
- * schemas are compiled once per validator; each delivery costs a clone, a
- * walk that fills defaults, one or two compiled checks and, when needed, a
- * conversion.
- */
+// Decoded `data` → a resource checked against its schema (vendor page, "Testing the Webhook"); the steps are in docs/validation.md.
 import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { ValueError } from '@sinclair/typebox/errors'
@@ -27,54 +21,22 @@ export type PrepareResult<T> =
 
 /** Checks the `data` of deliveries against the resource schemas; from `createResourceValidator`. */
 export interface ResourceValidator {
-  /**
-   * Readies one delivery's `data` for handlers, without changing `data`:
-   * 1. a deep copy is made, without the keys `__proto__`, `constructor`
-   *    and `prototype` (a form cannot carry them either, see `unflattenPairs`);
-   * 2. `shapeBySchema`: a list where the schema wants an object becomes
-   *    the object PHP's array is (`[]` → `{}`, `["a"]` → `{"0": "a"}`: PHP
-   *    has one array type), and the schemas' defaults fill what a form
-   *    cannot carry (`null`, `[]`) and a JSON sender may leave out;
-   * 3. unless the compiled schema already passes, the data is converted to
-   *    the schema's types with TypeBox's `Value.Convert`, as PHP's loose
-   *    scalars need in JSON as in forms: `"43"` → `43`,
-   *    `"1"`/`"0"`/`1`/`0`/`"true"`/`"false"` → booleans, `33612345678` →
-   *    `"33612345678"` where text is expected;
-   * 4. the compiled schema checks the result.
-   *
-   * So the same event sent as a form and as JSON gives deep-equal `data`.
-   *
-   * Fast path: JSON data that already passes a schema whose defaults all sit
-   * on required fields (the built-in `call` schema) is returned as given,
-   * neither copied nor cleaned of the keys above; the plugin removes those
-   * keys from every JSON body before this step (`dropForbiddenKeys`).
-   * Conversion follows TypeBox's `Value.Convert`, in both encodings (an
-   * integer field of a replacement schema sent as `"43.5"` becomes 43).
-   *
-   * @param resource `call`, `email` or `lead`
-   * @param data the delivery's `data`: parsed JSON, or the output of `unflattenPairs`
-   * @param encoding the body's encoding (JSON may take the fast path above; both are converted)
-   * @returns `{ ok: true, data }`, or `{ ok: false, errors }` with at most 20 errors (path and message, never values); the plugin replies 422 for the latter
-   * @throws {TypeError} for a resource name that is not `call`, `email` or `lead`
-   */
+  /** `data` copied, shaped, converted and checked, unchanged itself (docs/validation.md); `{ ok: false, errors }` (≤ 20, never values) is a 422. @throws {TypeError} for an unknown resource */
   prepare: <R extends ResourceName>(resource: R, data: unknown, encoding: BodyEncoding) => PrepareResult<ResourceData[R]>
 }
 
 // A 422 names the first problems; a long list would only grow logs.
 const MAX_ERRORS = 20
 
-/**
- * Compiles the resource schemas once and returns a validator for them.
- *
- * @param schemas replacements for some resources' schemas (TypeBox schemas; `data` is then typed as the built-in one, so type your handlers yourself); the others keep the built-in ones
- * @returns a `ResourceValidator`
- * @throws {TypeError} when a replacement is not a TypeBox schema (TypeBox's compile error)
- */
+/** Compiles the resource schemas once (`schemas` replaces some built-in ones) and returns a validator. @throws {TypeError} when a replacement is not a TypeBox schema */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, check: TypeCheck<TSchema> }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, properties: PropertyChecks | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
-    compiled.set(resource, { schema, check: TypeCompiler.Compile(schema) })
+    // Compiled first, so a schema that is not TypeBox's fails with TypeBox's own error.
+    const check = TypeCompiler.Compile(schema)
+    const plan = planOf(schema)
+    compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), properties: propertyChecksOf(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
@@ -83,13 +45,13 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
       throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
     }
     // The common case on the request path: JSON that already matches and lacks nothing a default fills.
-    if (encoding === 'json' && entry.check.Check(data) && !mayFill(entry.schema, data)) {
+    if (encoding === 'json' && entry.check.Check(data) && !entry.mayFill(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    const shaped = shapeBySchema(entry.schema, cloneData(data), encoding === 'form')
+    const shaped = shapeByPlan(entry.plan, cloneData(data), encoding === 'form')
     // Most deliveries need no conversion; Convert costs more than a compiled check.
     if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
-    const value = Value.Convert(entry.schema, shaped)
+    const value = entry.properties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(entry.properties, shaped)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
     return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }
@@ -97,11 +59,30 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
   return { prepare }
 }
 
-/**
- * Errors as paths and messages, a union's ("Expected union value" at
- * `/visitor`) replaced by those of the member it got furthest into
- * (`/visitor/gclid`), so a 422 names the field at fault.
- */
+/** A compiled check of each property of an `Object` schema, for `convertProperties`. */
+type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<TSchema> | undefined }>
+
+/** The checks of an `Object` schema's properties; `undefined` for another kind, or one with an `$id` that a `Ref` inside may name. */
+function propertyChecksOf (schema: TSchema): PropertyChecks | undefined {
+  if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
+  return Object.getOwnPropertyNames(schema.properties).map((key) => {
+    const property = (schema.properties as Record<string, TSchema>)[key] as TSchema
+    return { key, property, check: property[Kind] === 'Union' ? TypeCompiler.Compile(property) : undefined }
+  })
+}
+
+/** `Value.Convert` of an `Object` schema property by property, as Convert goes, a union property that already matches left as it is (docs/performance.md). */
+function convertProperties (properties: PropertyChecks, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const object = value as Record<string, unknown>
+  for (const { key, property, check } of properties) {
+    if (!(key in object)) continue
+    if (check === undefined || !check.Check(object[key])) object[key] = Value.Convert(property, object[key])
+  }
+  return object
+}
+
+/** Errors as paths and messages, a union's replaced by those of the member it got furthest into, so a 422 names the field at fault. */
 function * innermost (errors: Iterable<ValueError>): Generator<ResourceError> {
   for (const error of errors) {
     const inner = error.errors
@@ -121,108 +102,156 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
   return taken
 }
 
-/**
- * Whether steps 1-4 of `prepare` could change data that passes the schema:
- * a property absent from it that has a `default` or an `absentAs`. Every
- * member of a union is followed, and a schema kind not listed counts as
- * "could", so a wrong answer only costs the slow path. Follows the data, so
- * it goes no deeper than the data nests.
- */
-function mayFill (schema: TSchema, value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  switch (schema[Kind] as string) {
-    case 'Object': {
-      const record = value as Record<string, unknown>
-      for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-        if (!Object.hasOwn(record, key)) {
-          if ('default' in property || property.absentAs !== undefined) return true
-        } else if (mayFill(property, record[key])) return true
-      }
-      // Defaults of extra properties' schema would apply to unknown keys.
-      return typeof schema.additionalProperties === 'object'
+/** Whether `prepare` could change data that passes the schema (an absent property with a default), as a function generated per schema (docs/performance.md). */
+function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
+  const numbers = new Map<SchemaPlan, number>()
+  const functions: string[] = []
+  const call = (plan: SchemaPlan, argument: string): string => {
+    let number = numbers.get(plan)
+    if (number === undefined) {
+      number = functions.length
+      numbers.set(plan, number)
+      functions.push('')
+      functions[number] = `function m${number} (v) {\nif (v === null || typeof v !== 'object') return false\n${bodyOf(plan)}\n}`
     }
-    case 'Union':
-      return (schema.anyOf as TSchema[]).some((member) => mayFill(member, value))
-    case 'Array':
-      return Array.isArray(value) && value.some((item) => mayFill(schema.items as TSchema, item))
-    case 'Record': {
-      const items = Object.values(value)
-      return Object.values(schema.patternProperties as Record<string, TSchema>).some((inner) => items.some((item) => mayFill(inner, item)))
-    }
-    default:
-      // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
-      return !LEAF_KINDS.has(schema[Kind] as string)
+    return `m${number}(${argument})`
   }
+  const bodyOf = (plan: SchemaPlan): string => {
+    switch (plan.kind) {
+      case 'Object':
+        return plan.properties.map(({ key, plan: property, fillsAbsent }) => {
+          const name = JSON.stringify(key)
+          return fillsAbsent
+            ? `if (!hasOwn(v, ${name})) return true\nif (${call(property, `v[${name}]`)}) return true`
+            : `if (hasOwn(v, ${name}) && ${call(property, `v[${name}]`)}) return true`
+        }).join('\n') + `\nreturn ${String(plan.additionalSchema)}`
+      case 'Union':
+        return `return ${[...plan.members.map((member) => call(member, 'v')), 'false'].join(' || ')}`
+      case 'Array':
+        return `if (!Array.isArray(v)) return false\nfor (const item of v) if (${call(plan.items as SchemaPlan, 'item')}) return true\nreturn false`
+      case 'Record':
+        return `for (const item of Object.values(v)) if (${[...plan.patternItems.map((inner) => call(inner, 'item')), 'false'].join(' || ')}) return true\nreturn false`
+      default:
+        // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
+        return `return ${String(!LEAF_KINDS.has(plan.kind))}`
+    }
+  }
+  const entry = call(root, 'value')
+  // Generated as TypeBox compiles its checks: named reads stay fast where a loop over keys would not; keys appear only as JSON literals.
+  return new Function('hasOwn', `${functions.join('\n')}\nreturn (value) => ${entry}`)(Object.hasOwn) as (value: unknown) => boolean
 }
 
 // Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
 const LEAF_KINDS: ReadonlySet<string> = new Set(['Unknown', 'Any', 'Null', 'String', 'Number', 'Integer', 'Boolean', 'Literal'])
 
-/**
- * Data shaped as the schema expects, in place, before conversion:
- * - PHP arrays: a list where only an object fits (an `Object` or `Record`
- *   schema) becomes an object keyed `"0"`, `"1"`, … as PHP's array is, so
- *   `account: []` (PHP's `json_encode` of an empty map) is `{}`; in a form a
- *   `null` item is a hole that was never sent and gets no key (as in
- *   `unflattenPairs`);
- * - an absent property gets a copy of its schema's `absentAs` or `default`
- *   (a function default is called). Not TypeBox's `Value.Default`: it merges
- *   a present object into an array default (`{"promo": "x"}` became `[]`),
- *   and it costs ten times this walk.
- * A union is followed into its one member that fits the value (a list
- * member for a list, else an object member), and left alone when none or
- * several fit. `Ref`, `This` and `Intersect` are not followed, so the walk
- * recurses no deeper than the schema nests.
- *
- * @param holes whether `null` list items are holes (form data)
- */
+/** Data shaped as the schema expects, in place: PHP arrays as objects where an object fits, absent properties filled (docs/validation.md); `holes`: `null` list items are holes (form data). */
 export function shapeBySchema (schema: TSchema, value: unknown, holes = false): unknown {
+  return shapeByPlan(planOf(schema), value, holes)
+}
+
+function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown {
   if (value === null || typeof value !== 'object') return value
-  const kind = schema[Kind] as string
+  const kind = plan.kind
   if (kind === 'Union') {
-    const members = schema.anyOf as TSchema[]
-    const lists = Array.isArray(value) ? members.filter((member) => LIST_KINDS.has(member[Kind] as string)) : []
-    const fits = lists.length > 0 ? lists : members.filter((member) => OBJECT_KINDS.has(member[Kind] as string))
-    return fits.length === 1 ? shapeBySchema(fits[0] as TSchema, value, holes) : value
+    const fits = Array.isArray(value) && plan.listMembers.length > 0 ? plan.listMembers : plan.objectMembers
+    return fits.length === 1 ? shapeByPlan(fits[0] as SchemaPlan, value, holes) : value
   }
   if (Array.isArray(value)) {
-    if (OBJECT_KINDS.has(kind)) {
-      const entries = [...value.entries()].filter(([, item]) => !holes || item !== null)
-      return shapeBySchema(schema, Object.fromEntries(entries), holes)
+    if (kind === 'Object' || kind === 'Record') {
+      const object: Record<string, unknown> = {}
+      for (let index = 0; index < value.length; index++) {
+        if (!holes || value[index] !== null) object[index] = value[index]
+      }
+      return shapeByPlan(plan, object, holes)
     }
     if (kind === 'Array') {
-      for (let index = 0; index < value.length; index++) value[index] = shapeBySchema(schema.items as TSchema, value[index], holes)
+      const items = plan.items as SchemaPlan
+      for (let index = 0; index < value.length; index++) value[index] = shapeByPlan(items, value[index], holes)
     }
     return value
   }
   const object = value as Record<string, unknown>
   if (kind === 'Record') {
-    const items = Object.values(schema.patternProperties as Record<string, TSchema>)[0] as TSchema
-    for (const key of Object.keys(object)) object[key] = shapeBySchema(items, object[key], holes)
+    const items = plan.patternItems[0] as SchemaPlan
+    for (const key of Object.keys(object)) object[key] = shapeByPlan(items, object[key], holes)
     return object
   }
   if (kind !== 'Object') return value
-  for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-    if (Object.hasOwn(object, key)) {
-      object[key] = shapeBySchema(property, object[key], holes)
-      continue
-    }
-    const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
-    if (fill !== undefined) object[key] = typeof fill === 'function' ? fill() : structuredClone(fill)
+  for (const { key, plan: property, fill } of plan.properties) {
+    if (Object.hasOwn(object, key)) object[key] = shapeByPlan(property, object[key], holes)
+    else if (fill !== NO_FILL) object[key] = fillValue(fill)
   }
   return object
+}
+
+/** What `shapeBySchema` and `mayFill` read of one schema and the schemas inside it, worked out once per schema object. */
+interface SchemaPlan {
+  kind: string
+  members: SchemaPlan[]
+  listMembers: SchemaPlan[]
+  objectMembers: SchemaPlan[]
+  items: SchemaPlan | undefined
+  patternItems: SchemaPlan[]
+  additionalSchema: boolean
+  properties: Array<{ key: string, plan: SchemaPlan, fill: unknown, fillsAbsent: boolean }>
+}
+
+const NO_FILL = Symbol('no fill')
+const plans = new WeakMap<TSchema, SchemaPlan>()
+
+function planOf (schema: TSchema): SchemaPlan {
+  const known = plans.get(schema)
+  if (known !== undefined) return known
+  const kind = schema[Kind] as string
+  const plan: SchemaPlan = {
+    kind,
+    members: [],
+    listMembers: [],
+    objectMembers: [],
+    items: undefined,
+    patternItems: [],
+    additionalSchema: typeof schema.additionalProperties === 'object',
+    properties: []
+  }
+  // Registered before its parts, so a schema that contains itself ends the recursion.
+  plans.set(schema, plan)
+  if (kind === 'Union') {
+    const members = schema.anyOf as TSchema[]
+    plan.members = members.map(planOf)
+    plan.listMembers = members.filter((member) => LIST_KINDS.has(member[Kind] as string)).map(planOf)
+    plan.objectMembers = members.filter((member) => OBJECT_KINDS.has(member[Kind] as string)).map(planOf)
+  } else if (kind === 'Array') {
+    plan.items = planOf(schema.items as TSchema)
+  } else if (kind === 'Record') {
+    plan.patternItems = Object.values(schema.patternProperties as Record<string, TSchema>).map(planOf)
+  } else if (kind === 'Object') {
+    plan.properties = Object.entries(schema.properties as Record<string, TSchema>).map(([key, property]) => {
+      const fill: unknown = 'absentAs' in property ? property.absentAs : property.default
+      return { key, plan: planOf(property), fill: fill === undefined ? NO_FILL : isBareEmptyList(fill) ? EMPTY_LIST : fill, fillsAbsent: 'default' in property || property.absentAs !== undefined }
+    })
+  }
+  return plan
+}
+
+// `[]` (PHP arrays' absentAs) is the common fill: a new one costs less than structuredClone.
+const EMPTY_LIST = Symbol('[]')
+
+function isBareEmptyList (fill: unknown): boolean {
+  return Array.isArray(fill) && Object.keys(fill).length === 0
+}
+
+function fillValue (fill: unknown): unknown {
+  if (fill === EMPTY_LIST) return []
+  if (typeof fill === 'function') return fill()
+  // A copy per delivery, so no handler can change the schema's default; a primitive is its own copy.
+  return fill === null || typeof fill !== 'object' ? fill : structuredClone(fill)
 }
 
 const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])
 // Members that take a list as it is.
 const LIST_KINDS: ReadonlySet<string> = new Set(['Array', 'Tuple', 'Unknown', 'Any'])
 
-/**
- * A deep copy of JSON-like data, without FORBIDDEN_KEYS. Not TypeBox's
- * `Value.Clone`: it assigns `__proto__` (an own key after `JSON.parse`), which
- * would give the copy an attacker-chosen prototype. Iterative, so depth
- * cannot exhaust the stack; a shared or cyclic reference is copied once.
- */
+/** A deep copy of JSON-like data without FORBIDDEN_KEYS, iterative; not `Value.Clone`, which assigns `__proto__` (docs/validation.md). */
 function cloneData (data: unknown): unknown {
   const copies = new Map<object, unknown>()
   const pending: Array<[source: object, target: Record<string | number, unknown>]> = []
@@ -249,20 +278,7 @@ function cloneData (data: unknown): unknown {
   return root
 }
 
-/**
- * The resource of a `test` event, read from its `data`. The vendor page says
- * a test may carry CALL, EMAIL or LEAD data ("Testing the Webhook") but not
- * how to tell which: this is OUR reading, built on the sample's id style
- * (`"call-…"`, `"acc-…"`, `"num-…"`):
- * 1. `data.id` starting with `call-` → `call`; `lead-` or `led-` → `lead`;
- *    `email-`, `eml-` or `mail-` → `email`;
- * 2. otherwise a `calling_number` field (only calls have a caller) → `call`;
- * 3. otherwise `undefined`: the event is delivered with its data unchecked.
- * Replace it with the plugin's `inferTestResource` option if the vendor's
- * test data turns out otherwise.
- *
- * @param data the `data` of a `test` event
- */
+/** OUR reading of a `test` event's resource: `data.id` prefix (`call-`; `lead-`/`led-`; `email-`/`eml-`/`mail-`), else `calling_number` → call, else `undefined` (docs/validation.md, "Test events"; option `inferTestResource`). */
 export function inferTestResource (data: unknown): ResourceName | undefined {
   if (data === null || typeof data !== 'object') return undefined
   const record = data as Record<string, unknown>

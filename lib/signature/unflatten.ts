@@ -24,14 +24,19 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** Deletes `FORBIDDEN_KEYS` at every depth of a parsed JSON value, in place, without recursion; returns `value`. */
 export function dropForbiddenKeys<T> (value: T): T {
-  const pending: unknown[] = [value]
+  if (value === null || typeof value !== 'object') return value
+  const pending: object[] = [value]
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next === null || typeof next !== 'object') continue
     const object = next as Record<string, unknown>
-    for (const key of FORBIDDEN_KEYS) {
-      if (Object.hasOwn(object, key)) delete object[key]
+    // One pass over the own keys: only objects are queued, and a forbidden key is deleted where it is met.
+    for (const key of Object.keys(object)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        delete object[key]
+        continue
+      }
+      const child = object[key]
+      if (child !== null && typeof child === 'object') pending.push(child)
     }
-    for (const key of Object.keys(object)) pending.push(object[key])
   }
   return value
 }
@@ -59,14 +64,44 @@ export function unflattenPairs (pairs: Iterable<Pair>, options: UnflattenOptions
   const state: DecodeState = { maxArrayIndex, holeBudget: maxArrayIndex, nextIndex: new WeakMap() }
   const root: FormObject = {}
   for (const [key, value] of pairs) {
-    const segments = segmentsOf(key)
+    const { segments, forbidden } = keyPlanOf(key)
     if (segments.length - 1 > maxDepth) {
       throw new MalformedBodyError(`a form key nests deeper than ${maxDepth} levels`)
     }
-    if (segments.some((segment) => FORBIDDEN_KEYS.has(segment))) continue
-    assign(root, segments, value, state)
+    if (!forbidden) assign(root, segments, value, state)
   }
   return root
+}
+
+/** A key's segments and whether one of them is a FORBIDDEN_KEYS member; never changed once made. */
+interface KeyPlan {
+  readonly segments: readonly string[]
+  readonly forbidden: boolean
+}
+
+// The vendor sends the same keys in every delivery: their segments are remembered, within bounds on entries and length.
+const MAX_REMEMBERED_KEYS = 1024
+const MAX_REMEMBERED_KEY_LENGTH = 128
+const keyPlans = new Map<string, KeyPlan>()
+
+function keyPlanOf (key: string): KeyPlan {
+  const known = keyPlans.get(key)
+  if (known !== undefined) return known
+  const remember = key.length <= MAX_REMEMBERED_KEY_LENGTH
+  // A copy: a key may be a slice that shares the whole body's memory, which the map (and its segments) would keep alive.
+  const own = remember ? Buffer.from(key, 'utf16le').toString('utf16le') : key
+  const segments = segmentsOf(own)
+  const plan: KeyPlan = { segments, forbidden: segments.some((segment) => FORBIDDEN_KEYS.has(segment)) }
+  if (remember) {
+    if (keyPlans.size === MAX_REMEMBERED_KEYS) keyPlans.clear()
+    keyPlans.set(own, plan)
+  }
+  return plan
+}
+
+/** How many keys' segments are remembered (for tests: the memory they take is bounded). */
+export function rememberedKeyPlanCount (): number {
+  return keyPlans.size
 }
 
 function checkLimit (name: string, value: number): number {
@@ -96,7 +131,7 @@ function segmentsOf (key: string): string[] {
   return segments
 }
 
-function assign (root: FormObject, segments: string[], value: string, state: DecodeState): void {
+function assign (root: FormObject, segments: readonly string[], value: string, state: DecodeState): void {
   // (container, slot) is where the next value lives; it descends one segment per step.
   let container: Container = root
   let slot: Slot = segments[0] as string
@@ -140,14 +175,14 @@ function arraySlot (array: FormValue[], segment: string, state: DecodeState): nu
 
 /** The key `segment` names in `object`: itself, or for `[]` the next integer key. */
 function objectSlot (object: FormObject, segment: string, state: DecodeState): string {
-  const next = state.nextIndex.get(object) ?? 0
   if (segment === '') {
+    const next = state.nextIndex.get(object) ?? 0
     state.nextIndex.set(object, next + 1)
     return String(next)
   }
   if (INDEX.test(segment)) {
     const index = Number(segment)
-    if (index >= next) state.nextIndex.set(object, index + 1)
+    if (index >= (state.nextIndex.get(object) ?? 0)) state.nextIndex.set(object, index + 1)
   }
   return segment
 }

@@ -1,0 +1,82 @@
+// Form body → pairs, read as WHATWG URLSearchParams reads the bytes (the rule in read.ts); docs/performance.md, "Form split".
+import { isAscii, isUtf8 } from 'node:buffer'
+import type { Pair } from '../signature/flatten.js'
+
+/** The pairs of a form body in arrival order: split on `&`, then on each part's first `=`, `+` and %XX decoded (`pairsFromBody`). */
+export function formPairs (rawBody: Buffer | string): Pair[] {
+  const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
+  if (!isAscii(bytes)) return Array.from(new URLSearchParams('&' + nonAsciiFormText(bytes)))
+  const text = bytes.toString('latin1')
+  const pairs: Pair[] = []
+  // The next "=" at or after `start`, found once per "=", so a body of parts without one stays linear.
+  let equals = -1
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf('&', start)
+    if (end === -1) end = text.length
+    if (end > start) {
+      if (equals < start) {
+        equals = text.indexOf('=', start)
+        if (equals === -1) equals = text.length
+      }
+      if (equals < end) pairs.push([decodeKey(text.slice(start, equals)), decodeComponent(text.slice(equals + 1, end))])
+      else pairs.push([decodeComponent(text.slice(start, end)), ''])
+    }
+    start = end + 1
+  }
+  return pairs
+}
+
+// The vendor sends the same keys in every delivery: their decoding is remembered, within bounds on entries and length.
+const MAX_REMEMBERED_KEYS = 1024
+const MAX_REMEMBERED_KEY_LENGTH = 128
+const decodedKeys = new Map<string, string>()
+
+function decodeKey (text: string): string {
+  const known = decodedKeys.get(text)
+  if (known !== undefined) return known
+  const decoded = decodeComponent(text)
+  if (text.length <= MAX_REMEMBERED_KEY_LENGTH) {
+    if (decodedKeys.size === MAX_REMEMBERED_KEYS) decodedKeys.clear()
+    // Copies: a slice may share the whole body's memory, which the map would then keep alive.
+    decodedKeys.set(copyOf(text), copyOf(decoded))
+  }
+  return decoded
+}
+
+/** How many decoded keys are remembered (for tests: the memory they take is bounded). */
+export function rememberedKeyCount (): number {
+  return decodedKeys.size
+}
+
+function copyOf (text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le')
+}
+
+/** One ASCII key or value: `+` is a space, then %XX as URLSearchParams decodes them (decodeURIComponent when every escape is valid UTF-8). */
+function decodeComponent (text: string): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text
+  if (!spaced.includes('%')) return spaced
+  try {
+    return decodeURIComponent(spaced)
+  } catch {
+    // An invalid escape stays literal and bytes that are not UTF-8 become U+FFFD: URLSearchParams' own reading of this part.
+    return new URLSearchParams('a=' + text).get('a') as string
+  }
+}
+
+/** Text Node's URLSearchParams decodes as WHATWG decodes these bytes: no escapes, or ASCII with every other byte escaped (docs/performance.md, "Form split"). */
+function nonAsciiFormText (bytes: Buffer): string {
+  if (!bytes.includes(PERCENT) && isUtf8(bytes)) return bytes.toString('utf8')
+  return bytes.toString('latin1').replace(NON_ASCII_RUN, escapeBytes)
+}
+
+const PERCENT = 0x25
+const NON_ASCII_RUN = /[\x80-\xff]+/g
+const BYTE_ESCAPES = Array.from({ length: 256 }, (_, byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0'))
+
+function escapeBytes (run: string): string {
+  let escaped = ''
+  for (let index = 0; index < run.length; index++) escaped += BYTE_ESCAPES[run.charCodeAt(index)]
+  return escaped
+}
