@@ -34,5 +34,5 @@ t.test('remembered keys stay bounded in number and length', async t => {
 t.test('depth is checked on every read, remembered or not', async t => {
   const key = 'a[b][c]'
   t.strictSame(unflattenPairs([[key, '1']], { maxDepth: 2 }), { a: { b: { c: '1' } } })
-  t.throws(() => unflattenPairs([[key, '1']], { maxDepth: 1 }), { statusCode: 400 })
+  t.throws(() => unflattenPairs([[key, '1']], { maxDepth: 1 }), { code: 'FST_MAGNETIS_MALFORMED_BODY', statusCode: 400 })
 })
