@@ -59,8 +59,8 @@ t.test('npm pack on a fresh checkout builds first and ships dist/, bin and the R
   const scripts = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { command: string, cwd: string })
   t.same(scripts.map(({ command }) => command), ['npm run build'], 'npm pack ran the prepack script, which builds (and nothing else)')
   t.equal(scripts[0]?.cwd, copy, 'in the checkout being packed')
-  const build = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build
-  t.equal(build, 'node scripts/build.mjs', 'the build is the one `npm test` has just run, whose dist/ stands in for it here')
+  const { scripts: own } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  t.match(own.test, /^npm run build && /, 'npm test runs the same build first: its dist/ stands in for the build here')
 
   const packed = (JSON.parse(output) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((file) => file.path) ?? []
   for (const expected of [
