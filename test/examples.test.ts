@@ -80,18 +80,21 @@ t.test('npm start with MAGNETIS_INBOX=off handles in the request; bad inbox sett
   t.match(answer, { status: 200, body: { ok: true, event: 'call:missed' } })
   t.notOk('delivery' in answer.body)
 
-  const missingDir = await run('server.mjs', { PORT: '0', MAGNETIS_INBOX_FILE: join(t.testdir(), 'no', 'such', 'dir', 'inbox.db') })
+  // Independent processes: they run side by side.
+  const [missingDir, unknown] = await Promise.all([
+    run('server.mjs', { PORT: '0', MAGNETIS_INBOX_FILE: join(t.testdir(), 'no', 'such', 'dir', 'inbox.db') }),
+    run('server.mjs', { MAGNETIS_INBOX: 'sqlite' })
+  ])
   t.equal(missingDir.code, 1)
   t.match(missingDir.stderr, /^Cannot start: .*the directory of .* does not exist: create .* first/)
   t.notMatch(missingDir.stderr, /\n\s+at /, 'no stack trace')
-  const unknown = await run('server.mjs', { MAGNETIS_INBOX: 'sqlite' })
   t.match(unknown, { code: 2, stderr: /MAGNETIS_INBOX must be "on" \(the default: a SQLite inbox\) or "off", not "sqlite"/ })
 })
 
 t.test('npm run demo passes with the inbox (duplicate rows included) and without it', async t => {
-  const withInbox = await run('demo.mjs', {})
+  // Each demo takes its own free port and temporary inbox: they run side by side.
+  const [withInbox, without] = await Promise.all([run('demo.mjs', {}), run('demo.mjs', { MAGNETIS_INBOX: 'off' })])
   t.match(withInbox, { code: 0, stdout: /Inbox on \(SQLite\)[\s\S]*'the same, sent again'.*'no'.*'duplicate of row \d+'.*'as expected'[\s\S]*Every request was answered as expected/ })
-  const without = await run('demo.mjs', { MAGNETIS_INBOX: 'off' })
   t.match(without, { code: 0, stdout: /Inbox off[\s\S]*Every request was answered as expected/ })
   t.notMatch(without.stdout, 'sent again')
 })

@@ -9,6 +9,7 @@ import { connect, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { main } from '../../lib/cli/main.js'
 import { BIN, ensureBuilt, keyPieces, refPairs, refSign, ROOT, runBin, runInProcess } from '../fixtures/cli.js'
 
 const KEY = '~L~1~s~T~e~N~'
@@ -220,13 +221,45 @@ t.test('the built bin listens until Ctrl-C (SIGINT), then exits 0', async (t) =>
   t.equal(listener.errors(), '')
 })
 
-t.test('listen from source stops on SIGTERM (the process-signal path)', async (t) => {
-  // tap's own loaders (process.execArgv) run the TypeScript, so this child's coverage counts too.
+t.test('listen with the process\'s own output and environment stops on SIGTERM (the process-signal path)', async (t) => {
+  // main() without an io writes to this process's streams and reads its environment: no stop signal is given, so
+  // listen waits for SIGINT or SIGTERM. Its lines are taken off the streams; tap's own output passes through.
   // A key with white space: its warning goes through the process's stderr.
-  const listener = spawnListen(process.execPath, [...process.execArgv, join('test', 'fixtures', 'cli-main.ts'), 'listen'], { ...process.env, ...env, MAGNETIS_KEY: `${KEY} ` })
-  t.teardown(() => listener.child.kill())
-  await listener.until(/^listening on http:\/\/127\.0\.0\.1:\d+\/webhooks\/magnetis\n/)
-  listener.child.kill('SIGTERM')
-  t.equal(await listener.exit, 0)
-  t.match(listener.errors(), /warning: the signature key has leading or trailing white space/)
+  const keyBefore = process.env.MAGNETIS_KEY
+  process.env.MAGNETIS_KEY = `${KEY} `
+  let stdout = ''
+  let stderr = ''
+  const writeStdout = process.stdout.write
+  const writeStderr = process.stderr.write
+  process.stdout.write = function (chunk: unknown, ...rest: unknown[]) {
+    if (typeof chunk === 'string' && chunk.startsWith('{"listening":')) {
+      stdout += chunk
+      return true
+    }
+    return (writeStdout as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)
+  } as typeof process.stdout.write
+  process.stderr.write = function (chunk: unknown) {
+    stderr += String(chunk)
+    return true
+  } as typeof process.stderr.write
+  const restore = (): void => {
+    process.stdout.write = writeStdout
+    process.stderr.write = writeStderr
+    if (keyBefore === undefined) delete process.env.MAGNETIS_KEY
+    else process.env.MAGNETIS_KEY = keyBefore
+  }
+  t.teardown(restore)
+  const handlers = new Set(process.listeners('SIGTERM'))
+  const interrupts = process.listeners('SIGINT').length
+  const run = main(['listen', '--json'])
+  for (let waited = 0; stdout === '' && waited < 60000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.match(JSON.parse(stdout), { listening: /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/magnetis$/ }, 'it listens, printing to the process\'s stdout')
+  t.equal(process.listeners('SIGTERM').filter((handler) => !handlers.has(handler)).length, 1, 'it waits for SIGTERM')
+  t.equal(process.listeners('SIGINT').length, interrupts + 1, 'and for SIGINT')
+  // A real signal to this process: listen's handler (beside tap's) keeps it alive, and stops the command.
+  process.kill(process.pid, 'SIGTERM')
+  t.equal(await run, 0, 'SIGTERM stops it: exit 0')
+  t.same([process.listeners('SIGTERM').length, process.listeners('SIGINT').length], [handlers.size, interrupts], 'and its handlers are gone')
+  restore()
+  t.match(stderr, /warning: the signature key has leading or trailing white space/)
 })

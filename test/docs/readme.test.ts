@@ -19,10 +19,10 @@
 // are left alone.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import ts from 'typescript'
-import { ROOT, ensureBuilt } from './fixtures/cli.js'
+import { ROOT, ensureBuilt } from '../fixtures/cli.js'
 
 // Type-checking and running a dozen programs on a shared machine.
 t.setTimeout(300000)
@@ -130,12 +130,28 @@ t.test('every TypeScript and JavaScript block of README.md type-checks under str
 
   const checked = blocks.filter((block) => !block.skip)
   const files = checked.map((block) => {
-    const file = join(dir, `readme-line-${block.line}.${TYPESCRIPT.has(block.language) ? 'mts' : 'mjs'}`)
+    // A folder per block: its working directory too, so blocks that write a file (an inbox) never share one.
+    const folder = join(dir, `line-${block.line}`)
+    mkdirSync(folder)
+    const file = join(folder, `readme-line-${block.line}.${TYPESCRIPT.has(block.language) ? 'mts' : 'mjs'}`)
     // `export {}` keeps a block without imports a module, so blocks never share names.
     writeFileSync(file, `${block.code}export {}\n`)
     return file
   })
+  // The blocks start running now, side by side, while the type-check below keeps this thread busy; a block's run
+  // is judged only once its type-check passed.
+  const runs = checked.map((block, index) => {
+    if (!block.run) return undefined
+    const file = files[index] as string
+    const runnable = file.endsWith('.mts') ? file.replace(/\.mts$/, '.run.mjs') : file
+    if (runnable !== file) {
+      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      writeFileSync(runnable, outputText)
+    }
+    return run(runnable, preload)
+  })
   const program = ts.createProgram(files, COMPILER_OPTIONS)
+  const failedCheck = new Set<number>()
   for (const [index, block] of checked.entries()) {
     const file = files[index] as string
     const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(file))
@@ -146,16 +162,11 @@ t.test('every TypeScript and JavaScript block of README.md type-checks under str
       return where + ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
     })
     t.same(messages, [], `the ${block.language} block at README.md:${block.line} type-checks`)
-    if (!block.run || messages.length > 0) continue
-
-    const runnable = file.endsWith('.mts')
-      ? join(dir, `readme-line-${block.line}.run.mjs`)
-      : file
-    if (runnable !== file) {
-      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
-      writeFileSync(runnable, outputText)
-    }
-    const result = await run(runnable, preload)
+    if (messages.length > 0) failedCheck.add(index)
+  }
+  for (const [index, block] of checked.entries()) {
+    const result = await runs[index]
+    if (result === undefined || failedCheck.has(index)) continue
     t.equal(result.code, 0, `the block at README.md:${block.line} runs and exits 0`, { stdout: result.stdout.slice(-2000), stderr: result.stderr.slice(-2000) })
     if (/\.listen\(/.test(block.code)) t.match(result.stdout, /\[readme-test\] listening/, `the block at README.md:${block.line} got as far as listening`)
   }
