@@ -1,6 +1,7 @@
 // Form body → pairs, read as WHATWG URLSearchParams reads the bytes (the rule in read.ts); docs/performance.md, "Form split".
 import { isAscii, isUtf8 } from 'node:buffer'
 import type { Pair } from '../signature/flatten.js'
+import { KeyMemo } from '../signature/key-memo.js'
 
 /** The pairs of a form body in arrival order: split on `&`, then on each part's first `=`, `+` and %XX decoded (`pairsFromBody`). */
 export function formPairs (rawBody: Buffer | string): Pair[] {
@@ -27,30 +28,15 @@ export function formPairs (rawBody: Buffer | string): Pair[] {
   return pairs
 }
 
-// The vendor sends the same keys in every delivery: their decoding is remembered, within bounds on entries and length.
-const MAX_REMEMBERED_KEYS = 1024
-const MAX_REMEMBERED_KEY_LENGTH = 128
-const decodedKeys = new Map<string, string>()
+const decodedKeys = new KeyMemo<string>()
 
 function decodeKey (text: string): string {
-  const known = decodedKeys.get(text)
-  if (known !== undefined) return known
-  const decoded = decodeComponent(text)
-  if (text.length <= MAX_REMEMBERED_KEY_LENGTH) {
-    if (decodedKeys.size === MAX_REMEMBERED_KEYS) decodedKeys.clear()
-    // Copies: a slice may share the whole body's memory, which the map would then keep alive.
-    decodedKeys.set(copyOf(text), copyOf(decoded))
-  }
-  return decoded
+  return decodedKeys.get(text, decodeComponent)
 }
 
 /** How many decoded keys are remembered (for tests: the memory they take is bounded). */
 export function rememberedKeyCount (): number {
   return decodedKeys.size
-}
-
-function copyOf (text: string): string {
-  return Buffer.from(text, 'utf16le').toString('utf16le')
 }
 
 /** One ASCII key or value: `+` is a space, then %XX as URLSearchParams decodes them (decodeURIComponent when every escape is valid UTF-8). */

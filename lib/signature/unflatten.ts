@@ -1,6 +1,7 @@
 // Verified form pairs → nested object, the inverse of `http_build_query` (flatten.ts); the rules are in docs/design.md, "Form bodies".
 import { MalformedBodyError } from '../errors.js'
 import { DEFAULT_MAX_DEPTH, type Pair } from './flatten.js'
+import { KeyMemo } from './key-memo.js'
 
 /** A decoded form value: text, an array (holes are `null`), or an object. */
 export type FormValue = string | null | FormValue[] | FormObject
@@ -79,24 +80,15 @@ interface KeyPlan {
   readonly forbidden: boolean
 }
 
-// The vendor sends the same keys in every delivery: their segments are remembered, within bounds on entries and length.
-const MAX_REMEMBERED_KEYS = 1024
-const MAX_REMEMBERED_KEY_LENGTH = 128
-const keyPlans = new Map<string, KeyPlan>()
+const keyPlans = new KeyMemo<KeyPlan>()
 
 function keyPlanOf (key: string): KeyPlan {
-  const known = keyPlans.get(key)
-  if (known !== undefined) return known
-  const remember = key.length <= MAX_REMEMBERED_KEY_LENGTH
-  // A copy: a key may be a slice that shares the whole body's memory, which the map (and its segments) would keep alive.
-  const own = remember ? Buffer.from(key, 'utf16le').toString('utf16le') : key
-  const segments = segmentsOf(own)
-  const plan: KeyPlan = { segments, forbidden: segments.some((segment) => FORBIDDEN_KEYS.has(segment)) }
-  if (remember) {
-    if (keyPlans.size === MAX_REMEMBERED_KEYS) keyPlans.clear()
-    keyPlans.set(own, plan)
-  }
-  return plan
+  return keyPlans.get(key, planOf)
+}
+
+function planOf (key: string): KeyPlan {
+  const segments = segmentsOf(key)
+  return { segments, forbidden: segments.some((segment) => FORBIDDEN_KEYS.has(segment)) }
 }
 
 /** How many keys' segments are remembered (for tests: the memory they take is bounded). */

@@ -1,0 +1,26 @@
+// The vendor sends the same keys in every delivery, so what is derived from a key is worth remembering, within bounds.
+
+/** A bounded memo from a POST variable's key to what is derived from it: at most `maxEntries` keys of at most `maxKeyLength` characters. */
+export class KeyMemo<V> {
+  readonly #entries = new Map<string, V>()
+
+  constructor (readonly maxEntries = 1024, readonly maxKeyLength = 128) {}
+
+  /** `derive(key)`, remembered; `derive` gets a copy of a key that will be kept, so nothing kept shares the body's memory. */
+  get (key: string, derive: (key: string) => V): V {
+    const known = this.#entries.get(key)
+    if (known !== undefined) return known
+    if (key.length > this.maxKeyLength) return derive(key)
+    // A copy: a key may be a slice of the whole body, which the map would otherwise keep alive.
+    const own = Buffer.from(key, 'utf16le').toString('utf16le')
+    const value = derive(own)
+    if (this.#entries.size === this.maxEntries) this.#entries.clear()
+    this.#entries.set(own, value)
+    return value
+  }
+
+  /** How many keys are remembered (for tests: the memory they take is bounded). */
+  get size (): number {
+    return this.#entries.size
+  }
+}
