@@ -163,3 +163,19 @@ t.test('a custom pairsFromBody decides what is signed, and lets other media type
   t.equal(json.status, 200)
   t.same(json.body, { ok: true, event: 'call:transferred', id: 'x' })
 })
+
+t.test('per route, the scope\'s own JSON parser refuses a malformed body first: 400 with Fastify\'s code, and no handler runs', async t => {
+  let handled = 0
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks)
+  app.post('/hook', { config: { magnetis: { url: URL, key: KEY, onAny: () => { handled++ } } } }, async () => { handled++; return {} })
+  const headers = { 'content-type': 'application/json', 'x-calltracking-signature': 'x' }
+  const malformed = await app.inject({ method: 'POST', url: '/hook', headers, payload: '{"a":' })
+  t.equal(malformed.statusCode, 400)
+  t.equal(malformed.json().code, 'FST_ERR_CTP_INVALID_JSON_BODY')
+  const empty = await app.inject({ method: 'POST', url: '/hook', headers, payload: '' })
+  t.equal(empty.statusCode, 400)
+  t.equal(empty.json().code, 'FST_ERR_CTP_EMPTY_JSON_BODY')
+  t.equal(handled, 0)
+})
