@@ -91,22 +91,25 @@ t.test('a lease is renewed while a handler outruns it: another worker on the sam
   // lease (3 s, renewed every 1 s) leaves the renewal timer 2 s of slack on a loaded machine.
   const file = join(t.testdir(), 'inbox.db')
   const leaseDuration = 3000
-  const owner = testInbox(t, { leaseDuration }, file)
-  const renew = owner.renew.bind(owner)
   let renewals = 0
   let renewed: () => void = () => {}
-  owner.renew = async (...args) => {
-    const held = await renew(...args)
-    if (held && ++renewals >= 4) renewed()
-    return held
+  // Either worker may claim the row: both stores count their renewals.
+  const counting = (store: InboxStore): InboxStore => {
+    const renew = store.renew.bind(store)
+    store.renew = async (...args) => {
+      const held = await renew(...args)
+      if (held && ++renewals >= 4) renewed()
+      return held
+    }
+    return store
   }
   let calls = 0
   const handler = async (): Promise<void> => {
     calls++
     await new Promise<void>((resolve) => { renewed = resolve })
   }
-  const a = await inboxApp(t, owner, { onAny: handler })
-  await inboxApp(t, testInbox(t, { leaseDuration }, file), { onAny: handler })
+  const a = await inboxApp(t, counting(testInbox(t, { leaseDuration }, file)), { onAny: handler })
+  await inboxApp(t, counting(testInbox(t, { leaseDuration }, file)), { onAny: handler })
   const answer = await injectPost(a, '/hook', deliver(envelope('call:completed')))
   const reader = testInbox(t, {}, file)
   await reader.open()
