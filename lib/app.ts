@@ -29,10 +29,11 @@ function defaultValidator (): ResourceValidator {
   return builtInValidator
 }
 
-/** One webhook route made ready to serve: `where` (its name in messages), its two hooks (`verify` resolves the inbox receipt, else `undefined`), and its store's worker. */
+/** One webhook route made ready to serve: `where` (its name in messages), whether it is the `shorthand` route, its two hooks (`verify` resolves the inbox receipt, else `undefined`), and its store's worker. */
 export interface ServedRoute {
   where: string
-  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>
+  shorthand: boolean
+  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Buffer>
   verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
   route: WebhookRoute
   worker: InboxWorker | undefined
@@ -103,6 +104,7 @@ export class WebhookRoutes {
     if (worker !== undefined) route.intake = createIntake(worker, maxDepth)
     const served: ServedRoute = {
       where,
+      shorthand,
       capture: captureRawBody({ bodyLimit: options.bodyLimit, anyMediaType: options.pairsFromBody !== undefined }),
       verify: receiveWebhook(route),
       route,

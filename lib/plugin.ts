@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, HookHandlerDo
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
 import { ConfigurationError } from './errors.js'
-import { stopWatchingRawReaders, watchLateReaders } from './body/capture.js'
+import { declareCaptureSlots, replayOf, stopWatchingRawReaders, watchLateReaders } from './body/capture.js'
 import type { MagnetisWebhooksOptions, WebhookRouteOptions } from './options.js'
 import { appState, kShorthand, rootOf, watchScope, type AppState, type ServedRoute } from './app.js'
 import type { AnyWebhookEvent } from './events/types.js'
@@ -30,6 +30,9 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
     getter (this: FastifyRequest & { [kEvent]?: AnyWebhookEvent | null }) { return this[kEvent] ?? null },
     setter (this: FastifyRequest & { [kEvent]?: AnyWebhookEvent | null }, event: AnyWebhookEvent | null) { this[kEvent] = event }
   })
+  // Slots set in the request's constructor keep every request's shape the same (docs/performance.md).
+  root.decorateRequest(kEvent)
+  declareCaptureSlots(root)
 
   // Callback hooks: on the app's other routes they cost one property lookup, no promise.
   root.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
@@ -45,9 +48,14 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
       done(error as Error)
       return
     }
-    served.capture(request, reply, payload).then((replay) => {
+    served.capture(request, reply, payload).then((rawBody) => {
+      // The shorthand route's own parser reads nothing: no replay to build, no reader to watch for.
+      if (served.shorthand) {
+        done(null, payload)
+        return
+      }
       watchLateReaders(request, reply, served.where)
-      done(null, replay)
+      done(null, replayOf(rawBody))
     }, done)
   })
 

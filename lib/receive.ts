@@ -94,8 +94,12 @@ export async function checkSignature (route: WebhookRoute, body: ReadBody, signa
 export async function handleEvent (route: WebhookRoute, body: ReadBody, request: FastifyRequest, context: WebhookContext): Promise<void> {
   const { options } = route
   const sets = options.handlerSets
-  const payload = body.json ?? unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
-  const result = readEvent(payload, body.encoding, route)
+  const json = body.json
+  const decodeForm = (): Record<string, unknown> => unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
+  // A form body is decoded for this delivery alone, so its event may be made from it in place.
+  const result = json === undefined
+    ? readEvent(decodeForm(), 'form', route, { decodeAgain: decodeForm })
+    : readEvent(json, body.encoding, route, { forbiddenKeys: body.forbiddenKeys !== false })
   if (!result.ok) {
     context.log.warn({ ...eventField(context, result.event.name), errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
     await reportError(sets, result.error, result.event, request, context)
@@ -106,8 +110,8 @@ export async function handleEvent (route: WebhookRoute, body: ReadBody, request:
 
   const alsoAs = routedTestEvent(event, options.dispatchTestEvents === true)
   const warned = route.unhandledWarned
-  if (route.warnUnhandled && handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0 &&
-    !warned.has(event.name) && warned.size < MAX_WARNED_NAMES) {
+  if (route.warnUnhandled && !warned.has(event.name) && warned.size < MAX_WARNED_NAMES &&
+    handlerCount(sets, event.name) + (alsoAs === undefined ? 0 : handlerCount(sets, alsoAs.name)) === 0) {
     warned.add(event.name)
     context.log.warn(eventField(context, event.name), 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
   }

@@ -1,6 +1,6 @@
-// preParsing: keeps the bytes the signature covers, then hands the route's own parsers a replay of them.
+// preParsing: keeps the bytes the signature covers; a route with parsers of its own gets a replay of them.
 import { Readable } from 'node:stream'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bodyEncodingOf, unsupportedMediaType } from './media-types.js'
 import { BodyTooLargeError, ConfigurationError, MissingSignatureError, UnsupportedMediaTypeError } from '../errors.js'
 import { SIGNATURE_HEADER } from '../signature/sign.js'
@@ -17,22 +17,37 @@ declare module 'fastify' {
   }
 }
 
+/** Declares the capture's two request slots on the app, so Fastify sets them in every request's constructor: a property added to a request later changes its shape, which slows Fastify's own code for every request after (docs/performance.md). */
+export function declareCaptureSlots (root: FastifyInstance): void {
+  root.decorateRequest(kRawBody)
+  root.decorateRequest(kStopWatch)
+}
+
 /** `bodyLimit` in bytes (`undefined`: the route's); `anyMediaType` when a `pairsFromBody` option reads the body. */
 export interface CaptureOptions {
   bodyLimit: number | undefined
   anyMediaType: boolean
 }
 
-/** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (413); refusals close the connection. */
+/** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (413) into the request's raw-body slot; refusals close the connection. */
 export function captureRawBody (options: CaptureOptions) {
-  return async function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> {
+  return async function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Buffer> {
     try {
-      return await capture(request, payload, options)
+      const rawBody = await capture(request, payload, options)
+      request[kRawBody] = rawBody
+      return rawBody
     } catch (error) {
       reply.header('connection', 'close')
       throw error
     }
   }
+}
+
+/** The captured bytes as a stream, for the route's own content-type parser (Fastify reads `receivedEncodedLength` for its body-limit check). */
+export function replayOf (rawBody: Buffer): Readable {
+  const replay = Readable.from([rawBody], { objectMode: false }) as Readable & { receivedEncodedLength?: number }
+  replay.receivedEncodedLength = rawBody.length
+  return replay
 }
 
 /**
@@ -66,7 +81,7 @@ export function stopWatchingRawReaders (request: FastifyRequest): void {
   request[kStopWatch] = undefined
 }
 
-async function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Readable> {
+async function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Buffer> {
   const headers = request.headers
   if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) {
     throw unsupportedMediaType(headers['content-type'])
@@ -82,11 +97,7 @@ async function capture (request: FastifyRequest, payload: Readable, { bodyLimit,
   const declared = Number(headers['content-length'])
   if (declared > limit) throw new BodyTooLargeError(limit)
 
-  const rawBody = await readStream(payload, limit)
-  request[kRawBody] = rawBody
-  const replay = Readable.from([rawBody], { objectMode: false }) as Readable & { receivedEncodedLength?: number }
-  replay.receivedEncodedLength = rawBody.length
-  return replay
+  return await readStream(payload, limit)
 }
 
 /**

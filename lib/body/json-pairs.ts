@@ -11,17 +11,19 @@ export const MAX_COMBINED_CHOICES = 3
 
 /**
  * The pairs of a JSON body (`json` is `JSON.parse(text)`) as `json_decode` reads it, and `alternatives` when integer
- * literals may stand for PHP floats: each combination read as floats (all at once past `MAX_COMBINED_CHOICES`).
+ * literals may stand for PHP floats: each combination read as floats (all at once past `MAX_COMBINED_CHOICES`);
+ * `forbiddenKeys` is false only when `json` holds none of `FORBIDDEN_KEYS`.
  * @throws {MalformedBodyError} (400) past `maxDepth`
  */
-export function jsonPairs (text: string, json: Record<string, unknown>, maxDepth: number): { pairs: Pair[], alternatives?: Pair[][] } {
-  const pairs = flattenParsedJson(json, maxDepth)
-  if (pairs !== undefined) return { pairs }
+export function jsonPairs (text: string, json: Record<string, unknown>, maxDepth: number): { pairs: Pair[], alternatives?: Pair[][], forbiddenKeys: boolean } {
+  const flattened = flattenParsedJson(json, maxDepth)
+  if (flattened !== undefined) return flattened
+  // Another parse than `json`'s: whether `json` holds a forbidden key is left to the event reader's walk.
   const read = flattenLiterals(parseWithLiterals(text), maxDepth)
   const choices = read.floatChoices
-  if (choices.length === 0) return { pairs: read.pairs }
+  if (choices.length === 0) return { pairs: read.pairs, forbiddenKeys: true }
   const masks = choices.length <= MAX_COMBINED_CHOICES ? Array.from({ length: 2 ** choices.length - 1 }, (_, index) => index + 1) : [-1]
-  return { pairs: read.pairs, alternatives: masks.map((mask) => withFloats(read.pairs, choices, mask)) }
+  return { pairs: read.pairs, alternatives: masks.map((mask) => withFloats(read.pairs, choices, mask)), forbiddenKeys: true }
 }
 
 /** The pairs with the choices whose bit is set in `mask` read as floats (-1: all). */

@@ -5,12 +5,13 @@ import { DEFAULT_MAX_DEPTH, type Pair } from '../signature/flatten.js'
 import { jsonPairs } from './json-pairs.js'
 import { formPairs } from './form-pairs.js'
 
-/** A body read once: its pairs (what is signed); for JSON the parsed object, and `alternatives` when integer literals may stand for PHP floats (also accepted). */
+/** A body read once: its pairs (what is signed); for JSON the parsed object, `alternatives` when integer literals may stand for PHP floats (also accepted), and `forbiddenKeys: false` when the object holds none of `FORBIDDEN_KEYS`. */
 export interface ReadBody {
   encoding: BodyEncoding
   pairs: Pair[]
   json?: Record<string, unknown>
   alternatives?: Pair[][]
+  forbiddenKeys?: boolean
 }
 
 /** The signed pairs in arrival order (docs/signature-rule.md, step 2). @throws {UnsupportedMediaTypeError} (415); {MalformedBodyError} (400) for bad JSON or nesting past `maxDepth` */

@@ -18,9 +18,11 @@ export class MagnetisWebhooks {
   readonly #handlers = new Map<string, Array<WebhookHandler<any>>>()
   readonly #anyHandlers: AnyWebhookHandler[] = []
   readonly #errorHandlers: WebhookErrorHandler[] = []
+  // Made once: dispatch reads it several times per delivery.
+  readonly #registry: Registry = { handlers: this.#handlers, anyHandlers: this.#anyHandlers, errorHandlers: this.#errorHandlers }
 
   static {
-    registryOf = (set) => ({ handlers: set.#handlers, anyHandlers: set.#anyHandlers, errorHandlers: set.#errorHandlers })
+    registryOf = (set) => set.#registry
   }
 
   /** Adds a handler for an event name (any string: a future event's data is `Record<string, unknown>`). @throws {TypeError} for a non-function */

@@ -18,32 +18,39 @@ export type ReadEventResult =
   | { ok: true, event: AnyWebhookEvent }
   | { ok: false, error: InvalidEventError, event: UnvalidatedEvent }
 
+/** How `readEvent` may treat a decoded body: `forbiddenKeys: false` when it is known to hold none of FORBIDDEN_KEYS (JSON is walked otherwise); `decodeAgain` for a body it may change, which gives the same body anew for a 422. */
+export interface ReadEventOptions {
+  forbiddenKeys?: boolean
+  decodeAgain?: () => Record<string, unknown>
+}
+
 /**
  * Builds the event from a decoded body (JSON, or `unflattenPairs`' output), dropping prototype keys from JSON as forms do (docs/design.md, "Form bodies"); `data` that is no object fails like a schema (422).
  * @throws {MalformedBodyError} (400) when `event` is missing, empty or not a string: not a webhook
  */
-export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader): ReadEventResult {
-  if (encoding === 'json') dropForbiddenKeys(payload)
+export function readEvent (payload: Record<string, unknown>, encoding: BodyEncoding, reader: EventReader, options: ReadEventOptions = {}): ReadEventResult {
+  if (options.forbiddenKeys ?? encoding === 'json') dropForbiddenKeys(payload)
   const { name, data } = readEnvelope(payload, encoding)
-  const base = { name, payload, test: name === 'test' }
+  const test = name === 'test'
   if (typeof data !== 'object' || data === null) {
     const errors = [{ path: '', message: 'data must be an object' }]
-    return { ok: false, error: new InvalidEventError(name, payload, errors), event: { ...base, resource: resourceOfEvent(name), data } }
+    return { ok: false, error: new InvalidEventError(name, payload, errors), event: { name, payload, test, resource: resourceOfEvent(name), data } }
   }
-  const resource = name === 'test'
-    ? reader.inferTestResource(data as Record<string, unknown>)
-    : resourceOfEvent(name)
+  const resource = test ? reader.inferTestResource(data as Record<string, unknown>) : resourceOfEvent(name)
   // Only documented events and test samples have a schema we can hold the vendor to; a future event passes as it came.
-  const checked = Object.hasOwn(EVENT_RESOURCES, name) || name === 'test'
-  if (resource === undefined || !checked) {
-    return { ok: true, event: { ...base, resource, data } as AnyWebhookEvent }
+  if (resource === undefined || !(test || Object.hasOwn(EVENT_RESOURCES, name))) {
+    return { ok: true, event: { name, payload, test, resource, data } as AnyWebhookEvent }
   }
-  const prepared = reader.validator.prepare(resource, data, encoding)
+  const { decodeAgain } = options
+  const prepared = reader.validator.prepare(resource, data, encoding, decodeAgain !== undefined)
   if (!prepared.ok) {
-    return { ok: false, error: new InvalidEventError(name, payload, prepared.errors), event: { ...base, resource, data } }
+    // A body changed in place is decoded anew, so onError sees it as it came (as a copy would have kept it).
+    const original = decodeAgain === undefined ? payload : decodeAgain()
+    const originalData = decodeAgain === undefined ? data : readEnvelope(original, encoding).data
+    return { ok: false, error: new InvalidEventError(name, original, prepared.errors), event: { name, payload: original, test, resource, data: originalData } }
   }
   payload.data = prepared.data
-  return { ok: true, event: { ...base, resource, data: prepared.data } as AnyWebhookEvent }
+  return { ok: true, event: { name, payload, test, resource, data: prepared.data } as AnyWebhookEvent }
 }
 
 /**

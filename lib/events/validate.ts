@@ -21,8 +21,8 @@ export type PrepareResult<T> =
 
 /** Checks the `data` of deliveries against the resource schemas; from `createResourceValidator`. */
 export interface ResourceValidator {
-  /** `data` copied, shaped, converted and checked, unchanged itself (docs/validation.md); `{ ok: false, errors }` (≤ 20, never values) is a 422. @throws {TypeError} for an unknown resource */
-  prepare: <R extends ResourceName>(resource: R, data: unknown, encoding: BodyEncoding) => PrepareResult<ResourceData[R]>
+  /** `data` copied (or, `owned`, used as it is and changed), shaped, converted and checked (docs/validation.md); `{ ok: false, errors }` (≤ 20, never values) is a 422. @throws {TypeError} for an unknown resource */
+  prepare: <R extends ResourceName>(resource: R, data: unknown, encoding: BodyEncoding, owned?: boolean) => PrepareResult<ResourceData[R]>
 }
 
 // A 422 names the first problems; a long list would only grow logs.
@@ -39,7 +39,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), properties: propertyChecksOf(schema) })
   }
 
-  function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding): PrepareResult<ResourceData[R]> {
+  function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding, owned = false): PrepareResult<ResourceData[R]> {
     const entry = compiled.get(resource)
     if (entry === undefined) {
       throw new TypeError(`fastify-magnetis-webhooks: unknown resource ${JSON.stringify(resource)}: expected one of ${RESOURCE_NAMES.join(', ')}`)
@@ -48,7 +48,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     if (encoding === 'json' && entry.check.Check(data) && !entry.mayFill(data)) {
       return { ok: true, data: data as ResourceData[R] }
     }
-    const shaped = shapeByPlan(entry.plan, cloneData(data), encoding === 'form')
+    const shaped = shapeByPlan(entry.plan, owned ? data : cloneData(data), encoding === 'form')
     // Most deliveries need no conversion; Convert costs more than a compiled check.
     if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
     const value = entry.properties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(entry.properties, shaped)
@@ -106,7 +106,9 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
 function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
   const numbers = new Map<SchemaPlan, number>()
   const functions: string[] = []
-  const call = (plan: SchemaPlan, argument: string): string => {
+  // A part that can never fill (a nullable string, say) is not called at all: most of a resource's fields.
+  const call = (plan: SchemaPlan, argument: string): string | undefined => {
+    if (neverFills(plan)) return undefined
     let number = numbers.get(plan)
     if (number === undefined) {
       number = functions.length
@@ -116,29 +118,60 @@ function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
     }
     return `m${number}(${argument})`
   }
+  const anyOf = (calls: Array<string | undefined>): string => [...calls.filter((inner) => inner !== undefined), 'false'].join(' || ')
   const bodyOf = (plan: SchemaPlan): string => {
     switch (plan.kind) {
       case 'Object':
         return plan.properties.map(({ key, plan: property, fillsAbsent }) => {
           const name = JSON.stringify(key)
-          return fillsAbsent
-            ? `if (!hasOwn(v, ${name})) return true\nif (${call(property, `v[${name}]`)}) return true`
-            : `if (hasOwn(v, ${name}) && ${call(property, `v[${name}]`)}) return true`
-        }).join('\n') + `\nreturn ${String(plan.additionalSchema)}`
+          const inner = call(property, `v[${name}]`)
+          const absent = fillsAbsent ? `if (!hasOwn(v, ${name})) return true\n` : ''
+          if (inner === undefined) return absent
+          return fillsAbsent ? `${absent}if (${inner}) return true\n` : `if (hasOwn(v, ${name}) && ${inner}) return true\n`
+        }).join('') + `return ${String(plan.additionalSchema)}`
       case 'Union':
-        return `return ${[...plan.members.map((member) => call(member, 'v')), 'false'].join(' || ')}`
+        return `return ${anyOf(plan.members.map((member) => call(member, 'v')))}`
       case 'Array':
-        return `if (!Array.isArray(v)) return false\nfor (const item of v) if (${call(plan.items as SchemaPlan, 'item')}) return true\nreturn false`
+        return `if (!Array.isArray(v)) return false\nfor (const item of v) if (${anyOf([call(plan.items as SchemaPlan, 'item')])}) return true\nreturn false`
       case 'Record':
-        return `for (const item of Object.values(v)) if (${[...plan.patternItems.map((inner) => call(inner, 'item')), 'false'].join(' || ')}) return true\nreturn false`
+        return `for (const item of Object.values(v)) if (${anyOf(plan.patternItems.map((inner) => call(inner, 'item')))}) return true\nreturn false`
       default:
         // A default inside any other kind that may hold an object (Intersect, Tuple, Ref…) is not followed.
         return `return ${String(!LEAF_KINDS.has(plan.kind))}`
     }
   }
-  const entry = call(root, 'value')
+  const entry = call(root, 'value') ?? 'false'
   // Generated as TypeBox compiles its checks: named reads stay fast where a loop over keys would not; keys appear only as JSON literals.
   return new Function('hasOwn', `${functions.join('\n')}\nreturn (value) => ${entry}`)(Object.hasOwn) as (value: unknown) => boolean
+}
+
+const neverFillsMemo = new WeakMap<SchemaPlan, boolean>()
+
+/** Whether `mayFill` of this part answers `false` whatever the value: nothing inside has a fill, and every kind inside is followed. */
+function neverFills (plan: SchemaPlan): boolean {
+  const known = neverFillsMemo.get(plan)
+  if (known !== undefined) return known
+  // A part that contains itself is taken to fill while it is being decided: the safe answer.
+  neverFillsMemo.set(plan, false)
+  let never: boolean
+  switch (plan.kind) {
+    case 'Object':
+      never = !plan.additionalSchema && plan.properties.every(({ plan: property, fillsAbsent }) => !fillsAbsent && neverFills(property))
+      break
+    case 'Union':
+      never = plan.members.every(neverFills)
+      break
+    case 'Array':
+      never = neverFills(plan.items as SchemaPlan)
+      break
+    case 'Record':
+      never = plan.patternItems.every(neverFills)
+      break
+    default:
+      never = LEAF_KINDS.has(plan.kind)
+  }
+  neverFillsMemo.set(plan, never)
+  return never
 }
 
 // Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
@@ -173,13 +206,16 @@ function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown
   const object = value as Record<string, unknown>
   if (kind === 'Record') {
     const items = plan.patternItems[0] as SchemaPlan
+    // The envelope's `data` is a record of anything: nothing to walk.
+    if (items.inert) return object
     for (const key of Object.keys(object)) object[key] = shapeByPlan(items, object[key], holes)
     return object
   }
   if (kind !== 'Object') return value
   for (const { key, plan: property, fill } of plan.properties) {
-    if (Object.hasOwn(object, key)) object[key] = shapeByPlan(property, object[key], holes)
-    else if (fill !== NO_FILL) object[key] = fillValue(fill)
+    if (Object.hasOwn(object, key)) {
+      if (!property.inert) object[key] = shapeByPlan(property, object[key], holes)
+    } else if (fill !== NO_FILL) object[key] = fillValue(fill)
   }
   return object
 }
@@ -187,6 +223,8 @@ function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown
 /** What `shapeBySchema` and `mayFill` read of one schema and the schemas inside it, worked out once per schema object. */
 interface SchemaPlan {
   kind: string
+  /** A leaf kind: shaping never changes its value. */
+  inert: boolean
   members: SchemaPlan[]
   listMembers: SchemaPlan[]
   objectMembers: SchemaPlan[]
@@ -205,6 +243,7 @@ function planOf (schema: TSchema): SchemaPlan {
   const kind = schema[Kind] as string
   const plan: SchemaPlan = {
     kind,
+    inert: LEAF_KINDS.has(kind),
     members: [],
     listMembers: [],
     objectMembers: [],

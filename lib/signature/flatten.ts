@@ -15,6 +15,9 @@ export type Pair = readonly [key: string, value: string]
 /** How deep a payload may nest (objects and arrays) before it is refused: the vendor's sample nests 4 deep. */
 export const DEFAULT_MAX_DEPTH = 32
 
+/** Keys that could reach `Object.prototype`: dropped from form pairs and JSON data alike, so both encodings stay deep-equal. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
 /** A JSON number literal as written in the body (`1e14`, `-0.0`, `9007199254740993`), for `flattenPayload`. */
 export class NumberLiteral {
   constructor (readonly text: string) {}
@@ -52,13 +55,14 @@ export function flattenLiterals (payload: Record<string, unknown>, maxDepth = DE
 }
 
 /**
- * `flattenPayload` for an object `JSON.parse` made from a body, or `undefined`
+ * `flattenPayload` for an object `JSON.parse` made from a body, with whether a key at any depth is one of
+ * `FORBIDDEN_KEYS` (seen on the way, so the event reader need not walk the body again); `undefined`
  * when a number's text depends on the literal, which `JSON.parse` lost.
  * @throws {MalformedBodyError} (400) as `flattenPayload`
  */
-export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): Pair[] | undefined {
+export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): { pairs: Pair[], forbiddenKeys: boolean } | undefined {
   const flattened = flatten(payload, maxDepth, true)
-  return flattened.literalNeeded ? undefined : flattened.pairs
+  return flattened.literalNeeded ? undefined : { pairs: flattened.pairs, forbiddenKeys: flattened.forbiddenKeys }
 }
 
 interface Flattening {
@@ -66,12 +70,14 @@ interface Flattening {
   maxDepth: number
   checkLiterals: boolean
   literalNeeded: boolean
+  forbiddenKeys: boolean
   floatChoices: FloatChoice[]
 }
 
 function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiterals: boolean): Flattening {
-  const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false, floatChoices: [] }
+  const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false, forbiddenKeys: false, floatChoices: [] }
   for (const key of Object.keys(payload)) {
+    if (isForbidden(key)) state.forbiddenKeys = true
     flattenValue(state, key, payload[key], 1)
   }
   return state
@@ -105,18 +111,75 @@ function flattenValue (state: Flattening, key: string, value: unknown, depth: nu
       if (depth > maxDepth) {
         throw new MalformedBodyError(`the payload nests deeper than ${maxDepth} levels`)
       }
+      const children = childKeysOf(key)
       if (Array.isArray(value)) {
         for (let index = 0; index < value.length; index++) {
-          flattenValue(state, `${key}[${index}]`, value[index], depth + 1)
+          flattenValue(state, index < MAX_REMEMBERED_INDEX ? childKey(children, key, index) : `${key}[${index}]`, value[index], depth + 1)
         }
       } else {
         const object = value as Record<string, unknown>
         for (const child of Object.keys(object)) {
-          flattenValue(state, `${key}[${child}]`, object[child], depth + 1)
+          if (isForbidden(child)) state.forbiddenKeys = true
+          flattenValue(state, childKey(children, key, child), object[child], depth + 1)
         }
       }
       return
     default:
       throw new MalformedBodyError(`the payload holds a ${typeof value} at "${key}", which a form or JSON body cannot carry`)
   }
+}
+
+function isForbidden (key: string): boolean {
+  // The length first: the set is asked about few keys.
+  return (key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key)
+}
+
+// `parent[child]` keys, remembered: the vendor sends the same keys in every delivery, and a remembered key is one flat string
+// that the sort compares without flattening it first. Bounded (cleared when full, list items past the first 64 not kept);
+// every string kept is a copy, so none shares a body's memory.
+const MAX_REMEMBERED_KEYS = 4096
+const MAX_REMEMBERED_KEY_LENGTH = 128
+const MAX_REMEMBERED_INDEX = 64
+const childKeys = new Map<string, Map<string | number, string>>()
+let rememberedKeys = 0
+
+/** The remembered keys under `parent`, or `undefined` for a parent too long to remember. */
+function childKeysOf (parent: string): Map<string | number, string> | undefined {
+  if (parent.length > MAX_REMEMBERED_KEY_LENGTH) return undefined
+  let children = childKeys.get(parent)
+  if (children === undefined) {
+    makeRoom()
+    children = new Map()
+    childKeys.set(ownCopy(parent), children)
+    rememberedKeys++
+  }
+  return children
+}
+
+function makeRoom (): void {
+  if (rememberedKeys < MAX_REMEMBERED_KEYS) return
+  childKeys.clear()
+  rememberedKeys = 0
+}
+
+function childKey (children: Map<string | number, string> | undefined, parent: string, child: string | number): string {
+  if (children === undefined) return `${parent}[${child}]`
+  const known = children.get(child)
+  if (known !== undefined) return known
+  const key = `${parent}[${child}]`
+  if (key.length > MAX_REMEMBERED_KEY_LENGTH) return key
+  makeRoom()
+  const own = ownCopy(key)
+  children.set(typeof child === 'string' ? ownCopy(child) : child, own)
+  rememberedKeys++
+  return own
+}
+
+/** How many parents and `parent[child]` keys are remembered (for tests: the memory they take is bounded). */
+export function rememberedChildKeyCount (): number {
+  return rememberedKeys
+}
+
+function ownCopy (text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le')
 }

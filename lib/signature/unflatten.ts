@@ -1,6 +1,6 @@
 // Verified form pairs → nested object, the inverse of `http_build_query` (flatten.ts); the rules are in docs/design.md, "Form bodies".
 import { MalformedBodyError } from '../errors.js'
-import { DEFAULT_MAX_DEPTH, type Pair } from './flatten.js'
+import { DEFAULT_MAX_DEPTH, FORBIDDEN_KEYS, type Pair } from './flatten.js'
 import { KeyMemo } from './key-memo.js'
 
 /** A decoded form value: text, an array (holes are `null`), or an object. */
@@ -20,8 +20,7 @@ export interface UnflattenOptions {
   maxArrayIndex?: number
 }
 
-/** Keys that could reach `Object.prototype`: dropped from form pairs and JSON data alike, so both encodings stay deep-equal. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+export { FORBIDDEN_KEYS }
 
 /** Deletes `FORBIDDEN_KEYS` at every depth of a parsed JSON value, in place, without recursion; returns `value`. */
 export function dropForbiddenKeys<T> (value: T): T {

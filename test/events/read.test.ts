@@ -73,6 +73,28 @@ t.test('422: a documented event failing its schema keeps the whole payload, unch
   t.notOk(JSON.stringify(result.error).includes('0033612345678'), 'so a serialized error carries no phone number')
 })
 
+t.test('a form body read in place: converted where it lies on success; on a 422, onError gets the body decoded anew, as it came', async t => {
+  const decode = (): Record<string, any> => ({ event: 'call:missed', data: { id: 'call-1', duration: '43', missed: '1' } })
+  const payload = decode()
+  const passed = readEvent(payload, 'form', reader, { decodeAgain: decode })
+  t.ok(passed.ok)
+  if (!passed.ok) return
+  t.equal(passed.event.data, payload.data, 'no copy: the event\'s data is the decoded body\'s')
+  t.equal(passed.event.data.duration, 43, 'converted in place')
+  t.equal(passed.event.data.calling_number, null, 'absent fields filled in place')
+
+  let decoded = 0
+  const broken = (): Record<string, any> => { decoded++; return { event: 'call:missed', data: { id: 'call-2', duration: 'long', missed: '1' } } }
+  const failed = readEvent(broken(), 'form', reader, { decodeAgain: broken })
+  t.notOk(failed.ok)
+  if (failed.ok) return
+  t.equal(decoded, 2, 'decoded once more for the error')
+  const original = { event: 'call:missed', data: { id: 'call-2', duration: 'long', missed: '1' } }
+  t.strictSame(failed.error.payload, original, 'the error keeps the body as it came: text values, nothing filled')
+  t.strictSame(failed.event, { name: 'call:missed', payload: original, test: false, resource: 'call', data: original.data })
+  t.equal(failed.event.data, failed.event.payload.data, 'the event\'s data is its payload\'s')
+})
+
 t.test('a body with no "data" has {} as data', async t => {
   const result = readEvent({ event: 'ping' }, 'json', reader)
   t.same(result, { ok: true, event: { name: 'ping', payload: { event: 'ping' }, test: false, resource: undefined, data: {} } })

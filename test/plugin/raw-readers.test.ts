@@ -45,6 +45,20 @@ const RAW_READERS: Record<string, Parser> = {
     request.raw.on('end', () => { done(null, JSON.parse(Buffer.concat(chunks).toString())) })
     request.raw.on('data', (chunk: Buffer) => chunks.push(chunk))
   },
+  'once("end") alone, the bytes taken from the payload': (request, payload, done) => {
+    // Only an "end" listener on request.raw: the capture already ended it, so it would never fire.
+    let text = ''
+    payload.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    request.raw.once('end', () => { done(null, JSON.parse(text)) })
+  },
+  'on("readable") alone, ending when read() gives nothing': (request, _payload, done) => {
+    const chunks: Buffer[] = []
+    request.raw.on('readable', () => {
+      let chunk: Buffer | null
+      while ((chunk = request.raw.read() as Buffer | null) !== null) chunks.push(chunk)
+      if (request.raw.readableEnded) done(null, JSON.parse(Buffer.concat(chunks).toString()))
+    })
+  },
   'on("readable") and read()': (request, _payload, done) => {
     const chunks: Buffer[] = []
     request.raw.on('readable', () => {
@@ -97,6 +111,7 @@ for (const [recipe, parser] of Object.entries(RAW_READERS)) {
     t.equal(answer.body.code, 'FST_MAGNETIS_CONFIGURATION')
     t.match(answer.body.message, /route POST \/hook: something in this route's scope, most likely a content-type parser, reads request\.raw/)
     t.match(answer.body.message, /read its `payload` argument/, 'names the fix')
+    t.match(answer.body.message, /or declare the webhook route in a scope without that parser, or use the plugin's `path` option$/, 'and the other two')
     t.same(handled, [], 'the handler did not run')
     const line = logs.lines().find((entry) => entry.level === 50 && /reads request\.raw/.test(entry.msg))
     t.ok(line, 'an error log line says it')
@@ -122,6 +137,20 @@ t.test('a scope parser that reads its payload argument gets the same bytes, and 
   t.teardown(() => app.close())
   t.same((await injectPost(app, '/hook', deliver(envelope('call:completed'), 'json', { key: 'k' }))).body, { event: 'call:completed' })
   t.equal((await app.inject({ method: 'POST', url: '/hook', payload: envelope('call:completed') })).statusCode, 401, 'unsigned: still refused')
+  t.same(handled, ['call:completed'])
+})
+
+t.test('a scope parser that reads its payload and listens to other events of request.raw ("close", "error", "aborted") is not refused', async t => {
+  const handled: string[] = []
+  const app = await appWithParser((request, payload, done) => {
+    for (const event of ['close', 'error', 'aborted']) request.raw.on(event, () => {})
+    let text = ''
+    payload.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    payload.on('end', () => { done(null, JSON.parse(text)) })
+  }, captureLogs(), handled)
+  t.teardown(() => app.close())
+  const answer = await injectPost(app, '/hook', deliver(envelope('call:completed'), 'json', { key: 'k' }))
+  t.equal(answer.status, 200)
   t.same(handled, ['call:completed'])
 })
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { numberTextDependsOnLiteral, phpFloatText, phpNumberLiteralText, phpNumberText } from '../../lib/signature/php-numbers.js'
+import { integerLiteralMayBeFloat, numberTextDependsOnLiteral, phpFloatText, phpNumberLiteralText, phpNumberText } from '../../lib/signature/php-numbers.js'
 import { flattenParsedJson, flattenPayload } from '../../lib/signature/flatten.js'
 import { pairsFromBody, readBody } from '../../lib/body/read.js'
 import { MAX_COMBINED_CHOICES } from '../../lib/body/json-pairs.js'
@@ -95,10 +95,27 @@ t.test('JSON.parse is enough unless a number\'s literal decides its text', async
   for (const value of [0, 1, 99999999999999, 1.5, 1e14 + 0.5, 1e-300, -12]) {
     t.notOk(numberTextDependsOnLiteral(value), `${value} does not`)
   }
-  t.strictSame(flattenParsedJson({ a: 1.5, b: [2] }), [['a', '1.5'], ['b[0]', '2']])
+  t.strictSame(flattenParsedJson({ a: 1.5, b: [2] }), { pairs: [['a', '1.5'], ['b[0]', '2']], forbiddenKeys: false })
   t.equal(flattenParsedJson({ a: 1.5, b: [1e15] }), undefined)
   t.equal(flattenParsedJson({ a: { b: -0 } }), undefined)
   t.throws(() => flattenParsedJson({ a: { b: { c: 1 } } }, 1), { statusCode: 400, message: /deeper than 1/ }, 'the depth limit holds on that path too')
+})
+
+t.test('an integer literal may stand for a float from 1e14 up to, not including, 1e17 (json_encode writes 1.0e+17 from there)', async t => {
+  t.ok(integerLiteralMayBeFloat('100000000000000'), '1e14')
+  t.ok(integerLiteralMayBeFloat('99999999999999980'), 'just below 1e17, in its shortest digits')
+  t.notOk(integerLiteralMayBeFloat('100000000000000000'), '1e17: a PHP float there is sent as 1.0e+17, never as these digits')
+  t.notOk(integerLiteralMayBeFloat('200000000000000000'), 'past 1e17')
+  t.notOk(integerLiteralMayBeFloat('99999999999999'), 'below 1e14')
+})
+
+t.test('flattening parsed JSON tells whether a forbidden key is there, at any depth, so the event reader can skip its own walk', async t => {
+  // Keys as long as the forbidden ones (9 and 11 characters), but not them.
+  t.equal(flattenParsedJson(JSON.parse('{"abcdefghi":{"abcdefghijk":"1","list":[{"prototypE":"2"}]}}'))?.forbiddenKeys, false)
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
+    t.equal(flattenParsedJson(JSON.parse(`{"${key}":"1"}`))?.forbiddenKeys, true, `${key} at the top`)
+    t.equal(flattenParsedJson(JSON.parse(`{"a":{"b":[{"${key}":{}}]}}`))?.forbiddenKeys, true, `${key} deep inside, with no pair of its own`)
+  }
 })
 
 t.test('re-read with literals: repeated keys keep the last, as JSON.parse and json_decode; __proto__ stays a key', async t => {

@@ -1,0 +1,69 @@
+// Edges of verify-then-dispatch (lib/receive.ts) that the mutation run showed unguarded: the route's
+// maxDepth when a form is decoded, which events dispatchTestEvents routes, the "no handler" warning
+// with routed test events, and a key list holding something other than text.
+import t from 'tap'
+import Fastify from 'fastify'
+import magnetisWebhooks, { type AnyWebhookEvent } from '../../lib/index.js'
+import { captureLogs, deliver, envelope, injectPost, KEY, URL } from '../helpers/plugin-harness.js'
+
+t.test('the route\'s maxDepth holds for form keys as for JSON nesting: 400 past it, 200 within', async t => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, maxDepth: 3 })
+  // data[visitor][utm][0][key]: four bracket groups, one past the limit (the default, 32, would take it).
+  const deep = envelope('lead:created', { id: 'lead-1', visitor: { utm: [{ key: 'utm_source', value: 'x' }] } })
+  for (const as of ['form', 'json'] as const) {
+    const answer = await injectPost(app, '/hook', deliver(deep, as))
+    t.equal(answer.status, 400, `${as}: 400`)
+    t.equal(answer.body.code, 'FST_MAGNETIS_MALFORMED_BODY', `${as}: a malformed body`)
+  }
+  const within = envelope('lead:created', { id: 'lead-2', account: { id: 'acc-1' } })
+  for (const as of ['form', 'json'] as const) {
+    t.equal((await injectPost(app, '/hook', deliver(within, as))).status, 200, `${as}: three levels pass`)
+  }
+})
+
+t.test('dispatchTestEvents routes test events only: a production event reaches its own handlers, not another\'s', async t => {
+  const calls: string[] = []
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(magnetisWebhooks, {
+    path: '/hook',
+    url: URL,
+    key: KEY,
+    dispatchTestEvents: true,
+    onCallCompleted: (event: AnyWebhookEvent) => { calls.push(`onCallCompleted ${event.name}`) },
+    onCallMissed: (event: AnyWebhookEvent) => { calls.push(`onCallMissed ${event.name}`) }
+  })
+  t.equal((await injectPost(app, '/hook', deliver(envelope('call:missed')))).status, 200)
+  t.same(calls, ['onCallMissed call:missed'])
+})
+
+t.test('no "no handler" warning when a test event has handlers both as itself and as its production event', async t => {
+  for (const handlers of ['both', 'onTest only', 'production only'] as const) {
+    const logs = captureLogs()
+    const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
+    t.teardown(() => app.close())
+    await app.register(magnetisWebhooks, {
+      path: '/hook',
+      url: URL,
+      key: KEY,
+      dispatchTestEvents: true,
+      ...(handlers === 'production only' ? {} : { onTest: () => {} }),
+      ...(handlers === 'onTest only' ? {} : { onCallCompleted: () => {} })
+    })
+    t.equal((await injectPost(app, '/hook', deliver(envelope('test')))).status, 200)
+    t.notOk(logs.lines().some((line) => /no handler for this event/.test(line.msg)), `${handlers}: nothing to warn about`)
+  }
+})
+
+t.test('a key resolver whose list holds something other than text fails closed: 401, no signature key', async t => {
+  for (const keys of [[KEY, ['nested']], [KEY, { length: 3 }], [KEY, 42]]) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: () => keys as unknown as string[] })
+    const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
+    t.equal(answer.status, 401, JSON.stringify(keys))
+    t.equal(answer.body.code, 'FST_MAGNETIS_NO_SIGNATURE_KEY')
+  }
+})
