@@ -111,21 +111,25 @@ function flattenValue (state: Flattening, key: string, value: unknown, depth: nu
       if (depth > maxDepth) {
         throw new MalformedBodyError(`the payload nests deeper than ${maxDepth} levels`)
       }
-      const children = childKeysOf(key)
-      if (Array.isArray(value)) {
-        for (let index = 0; index < value.length; index++) {
-          flattenValue(state, index < MAX_REMEMBERED_INDEX ? childKey(children, key, index) : `${key}[${index}]`, value[index], depth + 1)
-        }
-      } else {
-        const object = value as Record<string, unknown>
-        for (const child of Object.keys(object)) {
-          if (isForbidden(child)) state.forbiddenKeys = true
-          flattenValue(state, childKey(children, key, child), object[child], depth + 1)
-        }
-      }
+      flattenChildren(state, key, value, depth)
       return
     default:
       throw new MalformedBodyError(`the payload holds a ${typeof value} at "${key}", which a form or JSON body cannot carry`)
+  }
+}
+
+function flattenChildren (state: Flattening, key: string, value: object, depth: number): void {
+  const children = childKeysOf(key)
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      flattenValue(state, index < MAX_REMEMBERED_INDEX ? childKey(children, key, index) : `${key}[${index}]`, value[index], depth + 1)
+    }
+    return
+  }
+  const object = value as Record<string, unknown>
+  for (const child of Object.keys(object)) {
+    if (isForbidden(child)) state.forbiddenKeys = true
+    flattenValue(state, childKey(children, key, child), object[child], depth + 1)
   }
 }
 
