@@ -78,12 +78,13 @@ function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiter
   const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false, forbiddenKeys: false, floatChoices: [] }
   for (const key of Object.keys(payload)) {
     if (isForbidden(key)) state.forbiddenKeys = true
-    flattenValue(state, key, payload[key], 1)
+    flattenValue(state, key, payload[key], 1, true)
   }
   return state
 }
 
-function flattenValue (state: Flattening, key: string, value: unknown, depth: number): void {
+/** `remembered`: whether `key` is a top-level key or one kept by `childKey`, whose own children are then worth remembering. */
+function flattenValue (state: Flattening, key: string, value: unknown, depth: number, remembered: boolean): void {
   const { pairs, maxDepth } = state
   switch (typeof value) {
     case 'string':
@@ -111,25 +112,29 @@ function flattenValue (state: Flattening, key: string, value: unknown, depth: nu
       if (depth > maxDepth) {
         throw new MalformedBodyError(`the payload nests deeper than ${maxDepth} levels`)
       }
-      flattenChildren(state, key, value, depth)
+      flattenChildren(state, key, value, depth, remembered)
       return
     default:
       throw new MalformedBodyError(`the payload holds a ${typeof value} at "${key}", which a form or JSON body cannot carry`)
   }
 }
 
-function flattenChildren (state: Flattening, key: string, value: object, depth: number): void {
-  const children = childKeysOf(key)
+function flattenChildren (state: Flattening, key: string, value: object, depth: number, remembered: boolean): void {
+  // Under a key that is not remembered (a long list's 1000th item, say), nothing is: a large body would only churn the memory.
+  const children = remembered ? childKeysOf(key) : undefined
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      flattenValue(state, index < MAX_REMEMBERED_INDEX ? childKey(children, key, index) : `${key}[${index}]`, value[index], depth + 1)
+      const kept = children !== undefined && index < MAX_REMEMBERED_INDEX
+      const childText = kept ? childKey(children, key, index) : `${key}[${index}]`
+      flattenValue(state, childText, value[index], depth + 1, kept && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
     }
     return
   }
   const object = value as Record<string, unknown>
   for (const child of Object.keys(object)) {
     if (isForbidden(child)) state.forbiddenKeys = true
-    flattenValue(state, childKey(children, key, child), object[child], depth + 1)
+    const childText = childKey(children, key, child)
+    flattenValue(state, childText, object[child], depth + 1, children !== undefined && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
   }
 }
 

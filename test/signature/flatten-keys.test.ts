@@ -23,6 +23,16 @@ t.test('list items past the first 64, and keys past 128 characters, flatten with
   t.equal(rememberedChildKeyCount(), before + 1, 'a parent longer than 128 characters is not remembered either')
 })
 
+t.test('nothing is remembered under a list item past the first 64, so a long list does not churn the memory', async t => {
+  const list = (length: number): Record<string, unknown> => ({ longList: Array.from({ length }, (_, index) => ({ a: String(index) })) })
+  t.equal(flattenPayload(list(64)).length, 64)
+  const before = rememberedChildKeyCount()
+  const pairs = flattenPayload(list(200))
+  t.equal(pairs.length, 200)
+  t.strictSame(pairs[150], ['longList[150][a]', '150'])
+  t.equal(rememberedChildKeyCount(), before, 'the 136 items past the 64th, and the keys under them, add nothing')
+})
+
 t.test('remembered keys stay bounded in number, parents included', async t => {
   // Parents with nothing under them, then parents with one child each: both kinds count.
   const empty = Object.fromEntries(Array.from({ length: 3000 }, (_, index) => [`empty${index}`, {}]))
