@@ -2,14 +2,11 @@
 // maxDepth when a form is decoded, which events dispatchTestEvents routes, the "no handler" warning
 // with routed test events, and a key list holding something other than text.
 import t from 'tap'
-import Fastify from 'fastify'
-import magnetisWebhooks, { type AnyWebhookEvent } from '../../lib/index.js'
-import { captureLogs, deliver, envelope, injectPost, KEY, URL } from '../helpers/plugin-harness.js'
+import type { AnyWebhookEvent } from '../../lib/index.js'
+import { captureLogs, deliver, envelope, hookApp, injectPost, KEY } from '../helpers/plugin-harness.js'
 
 t.test('the route\'s maxDepth holds for form keys as for JSON nesting: 400 past it, 200 within', async t => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, maxDepth: 3 })
+  const app = await hookApp(t, { maxDepth: 3 })
   // data[visitor][utm][0][key]: four bracket groups, one past the limit (the default, 32, would take it).
   const deep = envelope('lead:created', { id: 'lead-1', visitor: { utm: [{ key: 'utm_source', value: 'x' }] } })
   for (const as of ['form', 'json'] as const) {
@@ -25,12 +22,7 @@ t.test('the route\'s maxDepth holds for form keys as for JSON nesting: 400 past 
 
 t.test('dispatchTestEvents routes test events only: a production event reaches its own handlers, not another\'s', async t => {
   const calls: string[] = []
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(magnetisWebhooks, {
-    path: '/hook',
-    url: URL,
-    key: KEY,
+  const app = await hookApp(t, {
     dispatchTestEvents: true,
     onCallCompleted: (event: AnyWebhookEvent) => { calls.push(`onCallCompleted ${event.name}`) },
     onCallMissed: (event: AnyWebhookEvent) => { calls.push(`onCallMissed ${event.name}`) }
@@ -42,16 +34,11 @@ t.test('dispatchTestEvents routes test events only: a production event reaches i
 t.test('no "no handler" warning when a test event has handlers both as itself and as its production event', async t => {
   for (const handlers of ['both', 'onTest only', 'production only'] as const) {
     const logs = captureLogs()
-    const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
-    t.teardown(() => app.close())
-    await app.register(magnetisWebhooks, {
-      path: '/hook',
-      url: URL,
-      key: KEY,
+    const app = await hookApp(t, {
       dispatchTestEvents: true,
       ...(handlers === 'production only' ? {} : { onTest: () => {} }),
       ...(handlers === 'onTest only' ? {} : { onCallCompleted: () => {} })
-    })
+    }, { logger: { level: 'warn', stream: logs.stream } })
     t.equal((await injectPost(app, '/hook', deliver(envelope('test')))).status, 200)
     t.notOk(logs.lines().some((line) => /no handler for this event/.test(line.msg)), `${handlers}: nothing to warn about`)
   }
@@ -59,9 +46,7 @@ t.test('no "no handler" warning when a test event has handlers both as itself an
 
 t.test('a key resolver whose list holds something other than text fails closed: 401, no signature key', async t => {
   for (const keys of [[KEY, ['nested']], [KEY, { length: 3 }], [KEY, 42]]) {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: () => keys as unknown as string[] })
+    const app = await hookApp(t, { key: () => keys as unknown as string[] })
     const answer = await injectPost(app, '/hook', deliver(envelope('call:completed')))
     t.equal(answer.status, 401, JSON.stringify(keys))
     t.equal(answer.body.code, 'FST_MAGNETIS_NO_SIGNATURE_KEY')
