@@ -1,9 +1,12 @@
-// Edges of verify-then-dispatch (lib/receive.ts) that the mutation run showed unguarded: the route's
+// Edges of verify-then-dispatch (lib/receive.ts) that the mutation runs showed unguarded: the route's
 // maxDepth when a form is decoded, which events dispatchTestEvents routes, the "no handler" warning
-// with routed test events, and a key list holding something other than text.
+// with routed test events, a key list holding something other than text, prototype keys in JSON read
+// again for its numbers, and the request slots declared up front.
 import t from 'tap'
 import type { AnyWebhookEvent } from '../../lib/index.js'
-import { captureLogs, deliver, envelope, hookApp, injectPost, KEY } from '../helpers/plugin-harness.js'
+import { pairsFromBody, sign } from '../../lib/signature/index.js'
+import { kRawBody } from '../../lib/body/capture.js'
+import { captureLogs, deliver, deliverRaw, envelope, hookApp, injectPost, KEY, URL } from '../helpers/plugin-harness.js'
 
 t.test('the route\'s maxDepth holds for form keys as for JSON nesting: 400 past it, 200 within', async t => {
   const app = await hookApp(t, { maxDepth: 3 })
@@ -51,4 +54,30 @@ t.test('a key resolver whose list holds something other than text fails closed: 
     t.equal(answer.status, 401, JSON.stringify(keys))
     t.equal(answer.body.code, 'FST_MAGNETIS_NO_SIGNATURE_KEY')
   }
+})
+
+t.test('prototype keys are dropped from JSON read again for its number literals, as from any JSON', async t => {
+  // 2^53 + 1 needs its literal (no float reading); 1e14 written as an integer may also stand for a PHP float.
+  for (const big of ['9007199254740993', '100000000000000']) {
+    const seen: Array<Record<string, unknown>> = []
+    const app = await hookApp(t, { onCallCompleted: (event) => { seen.push(event.data as Record<string, unknown>) } })
+    const body = `{"event":"call:completed","big":${big},"data":{"id":"call-1","constructor":"x","account":{"__proto__":{"polluted":"1"},"id":"acc-1"}}}`
+    const signature = sign(KEY, URL, pairsFromBody(body, 'application/json'))
+    const answer = await injectPost(app, '/hook', deliverRaw(body, 'application/json', signature))
+    t.equal(answer.status, 200, big)
+    const data = seen[0] as Record<string, any>
+    t.notOk(Object.hasOwn(data, 'constructor'), `${big}: no "constructor" key in data`)
+    t.notOk(Object.hasOwn(data.account, '__proto__'), `${big}: no "__proto__" key in data.account`)
+    t.equal(data.account.id, 'acc-1')
+  }
+})
+
+t.test('every request carries the plugin\'s raw-body slot from its construction, so requests keep one shape', async t => {
+  const shapes: boolean[] = []
+  const app = await hookApp(t, {})
+  app.addHook('onRequest', async (request) => { shapes.push(Object.hasOwn(request, kRawBody)) })
+  app.get('/other', async () => 'ok')
+  await app.inject('/other')
+  await injectPost(app, '/hook', deliver(envelope('call:completed')))
+  t.same(shapes, [true, true], 'on another route too, before any hook of the plugin ran')
 })
