@@ -51,7 +51,8 @@ export function receiveWebhook (route: WebhookRoute) {
     // Released as soon as it is read: nothing keeps raw bodies alive.
     request[kRawBody] = undefined
     const body = readSignedBody(rawBody, request.headers['content-type'], route)
-    await checkSignature(route, body, request.headers[SIGNATURE_HEADER], request, rawBody)
+    const resolving = checkSignature(route, body, request.headers[SIGNATURE_HEADER], request, rawBody)
+    if (resolving !== undefined) await resolving
     if (route.intake !== undefined) return await route.intake.store(request, rawBody, body)
     await handleEvent(route, body, request, requestContext(request))
     request.log.debug({ event: request.magnetisEvent?.name, resource: request.magnetisEvent?.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
@@ -70,12 +71,23 @@ export function readSignedBody (rawBody: Buffer, contentType: string | undefined
   return { encoding: 'form', pairs }
 }
 
-/** Checks the signature with the route's (resolved) key and URL; given `rawBody`, a failure is diagnosed within budget. @throws {NoSignatureKeyError} / {InvalidSignatureError} (401); {TypeError} when the URL resolver gives no URL */
-export async function checkSignature (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody?: Buffer): Promise<void> {
+/** Checks the signature with the route's (resolved) key and URL; given `rawBody`, a failure is diagnosed within budget. Synchronous (returns `undefined`) when key and URL are static, the common case: no promise per request. @throws {NoSignatureKeyError} / {InvalidSignatureError} (401); {TypeError} when the URL resolver gives no URL */
+export function checkSignature (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody?: Buffer): Promise<void> | undefined {
+  const { key, url } = route.options
+  if (typeof key === 'function' || typeof url === 'function') return checkWithResolvers(route, body, signature, request, rawBody)
+  checkResolved(route, body, signature, request, rawBody, key, url)
+  return undefined
+}
+
+async function checkWithResolvers (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody: Buffer | undefined): Promise<void> {
   const { options } = route
-  // Static values (the common case) cost no promise; resolvers may be async.
   const key = typeof options.key === 'function' ? await options.key(request) : options.key
   const url = typeof options.url === 'function' ? await options.url(request) : options.url
+  checkResolved(route, body, signature, request, rawBody, key, url)
+}
+
+function checkResolved (route: WebhookRoute, body: ReadBody, signature: string | string[] | undefined, request: FastifyRequest, rawBody: Buffer | undefined,
+  key: SignatureKeys | undefined, url: unknown): void {
   if (!isUsableKey(key)) throw new NoSignatureKeyError()
   if (typeof url !== 'string' || url === '') {
     throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')

@@ -65,16 +65,23 @@ export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): 
 export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent,
   context: WebhookContext = requestContext(request)): Promise<void> {
   const errors: unknown[] = []
+  // Each handler awaited here, not through a helper of its own: one promise less per handler and request.
   for (const set of sets) {
-    for (const handler of registryOf(set).handlers.get(event.name) ?? []) await runHandler(handler, event, request, context, errors)
+    for (const handler of registryOf(set).handlers.get(event.name) ?? []) {
+      try { await handler(event, request, context) } catch (error) { errors.push(error) }
+    }
   }
   if (alsoAs !== undefined) {
     for (const set of sets) {
-      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) await runHandler(handler, alsoAs, request, context, errors)
+      for (const handler of registryOf(set).handlers.get(alsoAs.name) ?? []) {
+        try { await handler(alsoAs, request, context) } catch (error) { errors.push(error) }
+      }
     }
   }
   for (const set of sets) {
-    for (const handler of registryOf(set).anyHandlers) await runHandler(handler, event, request, context, errors)
+    for (const handler of registryOf(set).anyHandlers) {
+      try { await handler(event, request, context) } catch (error) { errors.push(error) }
+    }
   }
   if (errors.length > 0) {
     const error = new HandlerError(event.name, errors)
@@ -100,14 +107,6 @@ export async function reportError (sets: readonly MagnetisWebhooks[], error: Err
 /** The context of a delivery handled in the request: no inbox row, one attempt, received now. */
 export function requestContext (request: FastifyRequest): WebhookContext {
   return { deliveryId: undefined, attempt: 1, lastAttempt: true, receivedAt: new Date(), params: request.params as Record<string, string>, log: request.log }
-}
-
-async function runHandler (handler: WebhookHandler<any>, event: AnyWebhookEvent, request: FastifyRequest, context: WebhookContext, errors: unknown[]): Promise<void> {
-  try {
-    await handler(event, request, context)
-  } catch (error) {
-    errors.push(error)
-  }
 }
 
 function assertFunction (value: unknown, what: string): void {

@@ -69,13 +69,16 @@ interface Flattening {
   pairs: Pair[]
   maxDepth: number
   checkLiterals: boolean
+  parsedJson: boolean
   literalNeeded: boolean
   forbiddenKeys: boolean
   floatChoices: FloatChoice[]
 }
 
 function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiterals: boolean): Flattening {
-  const state: Flattening = { pairs: [], maxDepth, checkLiterals, literalNeeded: false, forbiddenKeys: false, floatChoices: [] }
+  // `checkLiterals`: the payload came from JSON.parse (flattenParsedJson).
+  const parsedJson = checkLiterals && !prototypeEnumerates()
+  const state: Flattening = { pairs: [], maxDepth, checkLiterals, parsedJson, literalNeeded: false, forbiddenKeys: false, floatChoices: [] }
   for (const key of Object.keys(payload)) {
     if (isForbidden(key)) state.forbiddenKeys = true
     flattenValue(state, key, payload[key], 1, true)
@@ -131,11 +134,25 @@ function flattenChildren (state: Flattening, key: string, value: object, depth: 
     return
   }
   const object = value as Record<string, unknown>
-  for (const child of Object.keys(object)) {
-    if (isForbidden(child)) state.forbiddenKeys = true
-    const childText = childKey(children, key, child)
-    flattenValue(state, childText, object[child], depth + 1, children !== undefined && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
+  if (state.parsedJson) {
+    // for…in walks V8's enumeration cache, about twice as fast as Object.keys: sound for JSON.parse's objects, whose only
+    // prototype is Object.prototype, while that has no enumerable key (checked once per payload, in flatten).
+    for (const child in object) flattenChild(state, key, children, child, object[child], depth)
+    return
   }
+  for (const child of Object.keys(object)) flattenChild(state, key, children, child, object[child], depth)
+}
+
+function flattenChild (state: Flattening, key: string, children: Map<string | number, string> | undefined, child: string, value: unknown, depth: number): void {
+  if (isForbidden(child)) state.forbiddenKeys = true
+  const childText = childKey(children, key, child)
+  flattenValue(state, childText, value, depth + 1, children !== undefined && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
+}
+
+/** Whether `Object.prototype` has an enumerable key, which `for…in` would add to every object's own (a polluted prototype). */
+function prototypeEnumerates (): boolean {
+  for (const _key in Object.prototype) return true
+  return false
 }
 
 function isForbidden (key: string): boolean {

@@ -17,9 +17,9 @@ const SIGNATURE_LENGTH = 28
 
 /** `url` as typed (never normalised), then each pair's key and value, sorted by UTF-8 bytes. @throws {MalformedBodyError} (400) past 32 levels of nesting */
 export function signatureBaseString (url: string, payload: SignaturePayload): string {
-  const pairs: Pair[] = Array.isArray(payload) ? payload.slice() : isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
+  const given: readonly Pair[] = Array.isArray(payload) ? payload : isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
   // Without surrogates, code-unit order is UTF-8 byte order (docs/design.md, "Sorting").
-  sortByCodeUnits(pairs)
+  const pairs = sortedByCodeUnits(given)
   const base = joinPairs(url, pairs)
   return SURROGATE.test(base) ? exactBaseString(url, pairs) : base
 }
@@ -42,19 +42,55 @@ function joinPairs (url: string, pairs: readonly Pair[]): string {
 // Under this many pairs an insertion sort beats Array.prototype.sort (the vendor's sample has 42).
 const INSERTION_SORT_MAX = 64
 
-function sortByCodeUnits (pairs: Pair[]): void {
-  if (pairs.length > INSERTION_SORT_MAX) {
-    pairs.sort(compareCodeUnits)
-    return
+// The last small set of pairs sorted: its keys in the order given, and where each sorted pair was in it. The vendor sends
+// the same keys in the same order in every delivery (and the flatten's and form split's memories give the same strings),
+// so the next sort is often this one again, known after one `===` per key. Only keys of at most 128 characters are kept:
+// shorter ones are never slices of a body that would keep it alive (docs/performance.md, "Sorting once per shape").
+const MAX_KEPT_KEY_LENGTH = 128
+let lastKeys: readonly string[] = []
+let lastOrder: readonly number[] = []
+
+/** `pairs` sorted by code units, a new array. */
+function sortedByCodeUnits (pairs: readonly Pair[]): Pair[] {
+  const count = pairs.length
+  if (count > INSERTION_SORT_MAX) return pairs.slice().sort(compareCodeUnits)
+  if (count === lastKeys.length && sameKeys(pairs, lastKeys)) return lastOrder.map((at) => pairs[at] as Pair)
+  const order = Array.from({ length: count }, (_, at) => at)
+  sortIndexes(pairs, order)
+  const sorted = order.map((at) => pairs[at] as Pair)
+  if (distinctAndShort(sorted)) {
+    lastKeys = pairs.map((pair) => pair[0])
+    lastOrder = order
   }
-  for (let index = 1; index < pairs.length; index++) {
-    const pair = pairs[index] as Pair
-    if (compareCodeUnits(pairs[index - 1] as Pair, pair) <= 0) continue
+  return sorted
+}
+
+function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
+  for (let at = 0; at < keys.length; at++) if ((pairs[at] as Pair)[0] !== keys[at]) return false
+  return true
+}
+
+/** Whether sorted pairs have no key twice (so their order does not depend on values) and none too long to keep. */
+function distinctAndShort (sorted: readonly Pair[]): boolean {
+  for (let at = 0; at < sorted.length; at++) {
+    const key = (sorted[at] as Pair)[0]
+    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (sorted[at - 1] as Pair)[0])) return false
+  }
+  return true
+}
+
+/** Sorts `order` (indexes into `pairs`) by the pairs' code units: a galloping insertion sort, for at most INSERTION_SORT_MAX. */
+function sortIndexes (pairs: readonly Pair[], order: number[]): void {
+  const pairAt = (at: number): Pair => pairs[order[at] as number] as Pair
+  for (let index = 1; index < order.length; index++) {
+    const moving = order[index] as number
+    const pair = pairs[moving] as Pair
+    if (compareCodeUnits(pairAt(index - 1), pair) <= 0) continue
     // Gallop back from the end, then binary search: a pair that belongs near the end costs two comparisons.
     let high = index - 1
     let step = 1
     let low = high - step
-    while (low >= 0 && compareCodeUnits(pairs[low] as Pair, pair) > 0) {
+    while (low >= 0 && compareCodeUnits(pairAt(low), pair) > 0) {
       high = low
       step *= 2
       low = high - step
@@ -62,11 +98,11 @@ function sortByCodeUnits (pairs: Pair[]): void {
     low = low < 0 ? 0 : low + 1
     while (low < high) {
       const middle = (low + high) >>> 1
-      if (compareCodeUnits(pairs[middle] as Pair, pair) > 0) high = middle
+      if (compareCodeUnits(pairAt(middle), pair) > 0) high = middle
       else low = middle + 1
     }
-    for (let at = index; at > low; at--) pairs[at] = pairs[at - 1] as Pair
-    pairs[low] = pair
+    for (let at = index; at > low; at--) order[at] = order[at - 1] as number
+    order[low] = moving
   }
 }
 

@@ -68,3 +68,34 @@ t.test('a large payload verifies against the reference signature, in any arrival
   t.equal(sign('s3cret', URL_TYPED, list), signature)
   t.equal(verifySignature({ key: 's3cret', url: URL_TYPED, payload: list.slice().reverse(), signature }), true)
 })
+
+// Keys that never repeat, so the sorted order of a list depends on its keys alone and is remembered (lib/signature/sign.ts).
+const distinctKeyPairs = fc.uniqueArray(fc.tuple(plainText, plainText), { selector: ([key]) => key, maxLength: 64 })
+
+t.test('the same keys in the same order again sort from the remembered order, whatever the values', async t => {
+  fc.assert(fc.property(distinctKeyPairs, fc.array(plainText, { minLength: 64, maxLength: 64 }), (list, values) => {
+    const again = list.map(([key], index) => [key, values[index] as string] as [string, string])
+    return signatureBaseString(URL_TYPED, list) === referenceBaseString(URL_TYPED, list) &&
+      signatureBaseString(URL_TYPED, again) === referenceBaseString(URL_TYPED, again)
+  }), { numRuns })
+  t.pass(`held for ${numRuns} runs`)
+})
+
+t.test('repeated keys are sorted by value every time, never from a remembered order', async t => {
+  const first: Array<[string, string]> = [['b', '2'], ['a', '1'], ['a', '3']]
+  const swapped: Array<[string, string]> = [['b', '2'], ['a', '3'], ['a', '1']]
+  t.equal(signatureBaseString(URL_TYPED, first), `${URL_TYPED}a1a3b2`)
+  t.equal(signatureBaseString(URL_TYPED, swapped), `${URL_TYPED}a1a3b2`, 'the same keys, the values the other way round')
+  t.equal(signatureBaseString(URL_TYPED, swapped), `${URL_TYPED}a1a3b2`, 'and once more')
+})
+
+t.test('keys past 128 characters are sorted every time, and the remembered order of shorter ones survives them', async t => {
+  const long = 'k'.repeat(129)
+  const withLong: Array<[string, string]> = [[long, '1'], ['a', '2']]
+  t.equal(signatureBaseString(URL_TYPED, withLong), `${URL_TYPED}a2${long}1`)
+  t.equal(signatureBaseString(URL_TYPED, [[long, '3'], ['a', '4']]), `${URL_TYPED}a4${long}3`)
+  const short: Array<[string, string]> = [['z', '1'], ['y', '2']]
+  t.equal(signatureBaseString(URL_TYPED, short), `${URL_TYPED}y2z1`)
+  t.equal(signatureBaseString(URL_TYPED, [['z', '3'], ['y', '4']]), `${URL_TYPED}y4z3`, 'from the remembered order')
+  t.equal(signatureBaseString(URL_TYPED, [['y', '5'], ['z', '6']]), `${URL_TYPED}y5z6`, 'the same keys in another order are sorted anew')
+})
