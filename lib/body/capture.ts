@@ -31,15 +31,22 @@ export interface CaptureOptions {
 
 /** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (413) into the request's raw-body slot; refusals close the connection. */
 export function captureRawBody (options: CaptureOptions) {
-  return async function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Buffer> {
-    try {
-      const rawBody = await capture(request, payload, options)
-      request[kRawBody] = rawBody
-      return rawBody
-    } catch (error) {
+  // Plain promises rather than async functions: two promises less per request on every webhook route.
+  return function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Buffer> {
+    const refuse = (error: unknown): never => {
       reply.header('connection', 'close')
       throw error
     }
+    let reading: Promise<Buffer>
+    try {
+      reading = capture(request, payload, options)
+    } catch (error) {
+      return Promise.reject(error).catch(refuse)
+    }
+    return reading.then((rawBody) => {
+      request[kRawBody] = rawBody
+      return rawBody
+    }, refuse)
   }
 }
 
@@ -81,7 +88,8 @@ export function stopWatchingRawReaders (request: FastifyRequest): void {
   request[kStopWatch] = undefined
 }
 
-async function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Buffer> {
+/** @throws at once (415, 401, 413) what can never verify; else the body's bytes, read up to the limit. */
+function capture (request: FastifyRequest, payload: Readable, { bodyLimit, anyMediaType }: CaptureOptions): Promise<Buffer> {
   const headers = request.headers
   if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) {
     throw unsupportedMediaType(headers['content-type'])
@@ -97,7 +105,7 @@ async function capture (request: FastifyRequest, payload: Readable, { bodyLimit,
   const declared = Number(headers['content-length'])
   if (declared > limit) throw new BodyTooLargeError(limit)
 
-  return await readStream(payload, limit)
+  return readStream(payload, limit)
 }
 
 /**

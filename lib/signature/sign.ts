@@ -45,7 +45,8 @@ const INSERTION_SORT_MAX = 64
 // The last small set of pairs sorted: its keys in the order given, and where each sorted pair was in it. The vendor sends
 // the same keys in the same order in every delivery (and the flatten's and form split's memories give the same strings),
 // so the next sort is often this one again, known after one `===` per key. Only keys of at most 128 characters are kept:
-// shorter ones are never slices of a body that would keep it alive (docs/performance.md, "Sorting once per shape").
+// when the plugin reads a body, those are the memories' own copies, never slices that would keep the body alive (a
+// caller's own pairs are kept until the next call); docs/performance.md, "Issue 13, fourth pass".
 const MAX_KEPT_KEY_LENGTH = 128
 let lastKeys: readonly string[] = []
 let lastOrder: readonly number[] = []
