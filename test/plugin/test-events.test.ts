@@ -116,3 +116,25 @@ t.test('the schemas option replaces a resource\'s schema', async t => {
   t.equal((await injectPost(app, '/hook', deliver(envelope('call:completed', { id: 'call-2', duration: '90' }), 'form'))).status, 200)
   t.same(seen, [90])
 })
+
+t.test('with dispatchTestEvents, a production handler that throws on a test event fails it with a 500, after every handler ran and onError saw it', async t => {
+  const ran: string[] = []
+  const errors: string[] = []
+  const app = Fastify()
+  await app.register(magnetisWebhooks, {
+    path: '/hook',
+    url: URL,
+    key: KEY,
+    dispatchTestEvents: true,
+    onTest: () => { ran.push('onTest') },
+    onCallCompleted: () => { ran.push('onCallCompleted'); throw new Error('CRM down') },
+    onAny: () => { ran.push('onAny') },
+    onError: (error) => { errors.push(error.message) }
+  })
+  t.teardown(() => app.close())
+  const answer = await injectPost(app, '/hook', deliver(seedSample(), 'json'))
+  t.equal(answer.status, 500)
+  t.same(ran, ['onTest', 'onCallCompleted', 'onAny'], 'the failure stops no other handler')
+  t.equal(errors.length, 1)
+  t.equal(errors[0], '1 handler failed for the "test" event', 'onError gets the HandlerError of the event as received')
+})
