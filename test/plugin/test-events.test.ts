@@ -136,5 +136,5 @@ t.test('with dispatchTestEvents, a production handler that throws on a test even
   t.equal(answer.status, 500)
   t.same(ran, ['onTest', 'onCallCompleted', 'onAny'], 'the failure stops no other handler')
   t.equal(errors.length, 1)
-  t.equal(errors[0], '1 handler failed for the "test" event', 'onError gets the HandlerError of the event as received')
+  t.equal(errors[0], 'fastify-magnetis-webhooks: 1 handler failed for the "test" event', 'onError gets the HandlerError of the event as received')
 })
