@@ -6,7 +6,7 @@ import { unflattenPairs } from './signature/unflatten.js'
 import { dispatchEvent, handlerCount, reportError, requestContext } from './events/handlers.js'
 import { InvalidSignatureError, NoSignatureKeyError } from './errors.js'
 import { diagnoseSignatureFailure, type DiagnosisBudget } from './diagnosis/signature-failure.js'
-import { readEvent, type EventReader } from './events/read.js'
+import { readEvent, type EventReader, type ReadEventResult } from './events/read.js'
 import type { CheckedRouteOptions } from './options.js'
 import { kRawBody } from './body/capture.js'
 import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature/sign.js'
@@ -45,19 +45,30 @@ export interface InboxReceipt {
 
 /** The preHandler of one route: verifies, then dispatches (resolves `undefined`; the route replies) or stores in the inbox (resolves the receipt to reply). */
 export function receiveWebhook (route: WebhookRoute) {
-  return async function verifyMagnetisWebhook (request: FastifyRequest): Promise<InboxReceipt | undefined> {
-    // Set by the capture hook, which runs before this one on every webhook route (or fails the request).
-    const rawBody = request[kRawBody] as Buffer
-    // Released as soon as it is read: nothing keeps raw bodies alive.
-    request[kRawBody] = undefined
-    const body = readSignedBody(rawBody, request.headers['content-type'], route)
-    const resolving = checkSignature(route, body, request.headers[SIGNATURE_HEADER], request, rawBody)
-    if (resolving !== undefined) await resolving
-    if (route.intake !== undefined) return await route.intake.store(request, rawBody, body)
-    await handleEvent(route, body, request, requestContext(request))
+  // Plain promises, not async functions: with a static key and URL the whole check is synchronous, and the request
+  // waits on the handlers' promise alone.
+  return function verifyMagnetisWebhook (request: FastifyRequest): Promise<InboxReceipt | undefined> {
+    try {
+      // Set by the capture hook, which runs before this one on every webhook route (or fails the request).
+      const rawBody = request[kRawBody] as Buffer
+      // Released as soon as it is read: nothing keeps raw bodies alive.
+      request[kRawBody] = undefined
+      const body = readSignedBody(rawBody, request.headers['content-type'], route)
+      const resolving = checkSignature(route, body, request.headers[SIGNATURE_HEADER], request, rawBody)
+      if (resolving !== undefined) return resolving.then(() => receiveVerified(route, request, rawBody, body))
+      return receiveVerified(route, request, rawBody, body)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+}
+
+function receiveVerified (route: WebhookRoute, request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt | undefined> {
+  if (route.intake !== undefined) return route.intake.store(request, rawBody, body)
+  return handleEvent(route, body, request, requestContext(request)).then(() => {
     request.log.debug({ event: request.magnetisEvent?.name, resource: request.magnetisEvent?.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
     return undefined
-  }
+  })
 }
 
 /** Raw body → pairs (signature rule step 2), via the route's `pairsFromBody` if set. @throws {MalformedBodyError} (400) or {UnsupportedMediaTypeError} (415) */
@@ -102,21 +113,22 @@ function checkResolved (route: WebhookRoute, body: ReadBody, signature: string |
   }
 }
 
-/** Decoded body → event → schema → handlers, for requests and the inbox worker; sets `request.magnetisEvent`. @throws {MalformedBodyError} (400), {InvalidEventError} (422) or {HandlerError} (500), the last two after `onError` */
-export async function handleEvent (route: WebhookRoute, body: ReadBody, request: FastifyRequest, context: WebhookContext): Promise<void> {
+/** Decoded body → event → schema → handlers, for requests and the inbox worker; sets `request.magnetisEvent`. Rejects with {MalformedBodyError} (400), {InvalidEventError} (422) or {HandlerError} (500), the last two after `onError` */
+export function handleEvent (route: WebhookRoute, body: ReadBody, request: FastifyRequest, context: WebhookContext): Promise<void> {
   const { options } = route
   const sets = options.handlerSets
-  const json = body.json
-  const decodeForm = (): Record<string, unknown> => unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
-  // A form body is decoded for this delivery alone, so its event may be made from it in place.
-  const result = json === undefined
-    ? readEvent(decodeForm(), 'form', route, { decodeAgain: decodeForm })
-    : readEvent(json, body.encoding, route, { forbiddenKeys: body.forbiddenKeys !== false })
-  if (!result.ok) {
-    context.log.warn({ ...eventField(context, result.event.name), errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
-    await reportError(sets, result.error, result.event, request, context)
-    throw result.error
+  let result: ReadEventResult
+  try {
+    const json = body.json
+    const decodeForm = (): Record<string, unknown> => unflattenPairs(body.pairs, { maxDepth: route.maxDepth })
+    // A form body is decoded for this delivery alone, so its event may be made from it in place.
+    result = json === undefined
+      ? readEvent(decodeForm(), 'form', route, { decodeAgain: decodeForm })
+      : readEvent(json, body.encoding, route, { forbiddenKeys: body.forbiddenKeys !== false })
+  } catch (error) {
+    return Promise.reject(error)
   }
+  if (!result.ok) return refuseEvent(sets, result, request, context)
   const event = result.event
   request.magnetisEvent = event
 
@@ -127,7 +139,14 @@ export async function handleEvent (route: WebhookRoute, body: ReadBody, request:
     warned.add(event.name)
     context.log.warn(eventField(context, event.name), 'fastify-magnetis-webhooks: no handler for this event; it is acknowledged and dropped (warned once per event name)')
   }
-  await dispatchEvent(sets, event, request, alsoAs, context)
+  return dispatchEvent(sets, event, request, alsoAs, context)
+}
+
+/** A signed event that failed its schema: logged, shown to `onError`, then the 422. */
+async function refuseEvent (sets: CheckedRouteOptions['handlerSets'], result: Extract<ReadEventResult, { ok: false }>, request: FastifyRequest, context: WebhookContext): Promise<never> {
+  context.log.warn({ ...eventField(context, result.event.name), errors: result.error.errors }, 'fastify-magnetis-webhooks: a signed event failed its schema')
+  await reportError(sets, result.error, result.event, request, context)
+  throw result.error
 }
 
 function routedTestEvent (event: AnyWebhookEvent, enabled: boolean): AnyWebhookEvent | undefined {
