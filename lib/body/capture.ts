@@ -131,7 +131,8 @@ export function readStream (stream: Readable, limit: number): Promise<Buffer> {
     }
     const onEnd = (): void => {
       finish()
-      resolve(Buffer.concat(chunks, received))
+      // One chunk (most webhook bodies) is the body itself: no copy.
+      resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, received))
     }
     const onError = (error: Error): void => {
       finish()

@@ -129,8 +129,12 @@ function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
           if (inner === undefined) return absent
           return fillsAbsent ? `${absent}if (${inner}) return true\n` : `if (hasOwn(v, ${name}) && ${inner}) return true\n`
         }).join('') + `return ${String(plan.additionalSchema)}`
-      case 'Union':
-        return `return ${anyOf(plan.members.map((member) => call(member, 'v')))}`
+      case 'Union': {
+        // The member shapeByPlan would follow, and none when it would follow none (it shapes only by a member that alone fits).
+        const only = (members: SchemaPlan[]): string => members.length === 1 ? anyOf([call(members[0] as SchemaPlan, 'v')]) : 'false'
+        if (plan.listMembers.length === 0) return `return ${only(plan.objectMembers)}`
+        return `return Array.isArray(v) ? ${only(plan.listMembers)} : ${only(plan.objectMembers)}`
+      }
       case 'Array':
         return `if (!Array.isArray(v)) return false\nfor (const item of v) if (${anyOf([call(plan.items as SchemaPlan, 'item')])}) return true\nreturn false`
       case 'Record':

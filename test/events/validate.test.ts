@@ -338,11 +338,27 @@ t.test('matching JSON that lacks no defaulted property is returned as given, wha
     ['record values without defaults', Type.Object({ id: Type.String(), map: Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String()) })) }), { id: 'call-1', map: { x: {} } }, false],
     ['record values with a default', Type.Object({ id: Type.String(), map: Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) })) }), { id: 'call-1', map: { x: {} } }, true],
     ['union of a list and an object, given the object', Type.Object({ id: Type.String(), php: Type.Union([Type.Array(Type.String()), Type.Object({ a: Type.String() })]) }), { id: 'call-1', php: { a: 'x' } }, false],
-    ['an intersection is not followed', Type.Object({ id: Type.String(), both: Type.Intersect([Type.Object({ a: Type.String() }), Type.Object({ b: Type.String() })]) }), { id: 'call-1', both: { a: 'x', b: 'y' } }, true]
+    ['an intersection is not followed', Type.Object({ id: Type.String(), both: Type.Intersect([Type.Object({ a: Type.String() }), Type.Object({ b: Type.String() })]) }), { id: 'call-1', both: { a: 'x', b: 'y' } }, true],
+    // A list is shaped by the union's list member alone: the record member's defaults cannot apply to it.
+    ['a list given to a union of a record with defaults and a list without', Type.Object({
+      id: Type.String(),
+      php: Type.Union([Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) })), Type.Array(Type.Object({ a: Type.Optional(Type.String()) }))])
+    }), { id: 'call-1', php: [{}] }, false],
+    ['a map given to the same union: the record member fills', Type.Object({
+      id: Type.String(),
+      php: Type.Union([Type.Record(Type.String(), Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) })), Type.Array(Type.Object({ a: Type.Optional(Type.String()) }))])
+    }), { id: 'call-1', php: { x: {} } }, true],
+    // Two object members both fit an object: shaping follows neither, so neither's default applies.
+    ['a union of two object members', Type.Object({
+      id: Type.String(),
+      either: Type.Union([Type.Object({ a: Type.Optional(Type.String({ default: 'd' })) }), Type.Object({ b: Type.String() })])
+    }), { id: 'call-1', either: { b: 'x' } }, false]
   ]
   for (const [name, schema, data, copied] of cases) {
+    const expected = shapeBySchema(schema, structuredClone(data))
     const prepared = createResourceValidator({ call: schema }).prepare('call', data, 'json')
     t.ok(prepared.ok, name)
+    t.strictSame(prepared.ok && prepared.data, expected, `${name}: the data shapeBySchema gives`)
     if (copied) t.not(prepared.ok && prepared.data, data, `${name}: copied`)
     else t.equal(prepared.ok && prepared.data, data, `${name}: as given`)
   }
