@@ -60,24 +60,28 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
 }
 
 /** A compiled check of each property of an `Object` schema, for `convertProperties`. */
-type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<TSchema> | undefined }>
+type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<TSchema> }>
 
 /** The checks of an `Object` schema's properties; `undefined` for another kind, or one with an `$id` that a `Ref` inside may name. */
 function propertyChecksOf (schema: TSchema): PropertyChecks | undefined {
   if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
   return Object.getOwnPropertyNames(schema.properties).map((key) => {
     const property = (schema.properties as Record<string, TSchema>)[key] as TSchema
-    return { key, property, check: property[Kind] === 'Union' ? TypeCompiler.Compile(property) : undefined }
+    return { key, property, check: TypeCompiler.Compile(property) }
   })
 }
 
-/** `Value.Convert` of an `Object` schema property by property, as Convert goes, a union property that already matches left as it is (docs/performance.md). */
+/**
+ * `Value.Convert` of an `Object` schema property by property, a property that already passes its compiled check left as it
+ * is: Convert gives such a value back unchanged (a union returns a matching value as it is, and every other kind converts
+ * only what does not match), so only the properties a form sends as text are converted (docs/performance.md).
+ */
 function convertProperties (properties: PropertyChecks, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
   const object = value as Record<string, unknown>
   for (const { key, property, check } of properties) {
     if (!(key in object)) continue
-    if (check === undefined || !check.Check(object[key])) object[key] = Value.Convert(property, object[key])
+    if (!check.Check(object[key])) object[key] = Value.Convert(property, object[key])
   }
   return object
 }
