@@ -70,3 +70,19 @@ t.test('non-ASCII bodies take the URLSearchParams path and still agree with the 
     t.strictSame(formPairs(body), referenceFormPairs(body))
   }
 })
+
+t.test('keys read by place: the same keys at the same places, moved keys, changed keys, past 128 places, too long to keep', async t => {
+  const read = (body: string): void => { t.strictSame(formPairs(body), referenceFormPairs(body), body.slice(0, 60)) }
+  read('event=test&data%5Bid%5D=call-1&data%5Bdate%5D=2023-08-30+13%3A57%3A30')
+  read('event=call%3Amissed&data%5Bid%5D=call-2&data%5Bdate%5D=2023-08-31+08%3A00%3A00')
+  // One key more in front: every later key sits one place further than before.
+  read('first=1&event=test&data%5Bid%5D=call-1&data%5Bdate%5D=x')
+  // The same place, another key that decodes differently.
+  read('a%2Bb=1&event=test&data%5Bid%5D=call-1&data%5Bdate%5D=x')
+  const many = Array.from({ length: 130 }, (_, index) => `data%5Bk${index}%5D=${index}`).join('&')
+  read(many)
+  read(many)
+  const long = `${'k'.repeat(129)}%5B0%5D`
+  read(`${long}=1&b=2`)
+  read(`${long}=3&b=4`)
+})
