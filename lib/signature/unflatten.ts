@@ -61,6 +61,21 @@ interface DecodeState {
 export function unflattenPairs (pairs: Iterable<Pair>, options: UnflattenOptions = {}): FormObject {
   const maxDepth = checkLimit('maxDepth', options.maxDepth ?? DEFAULT_MAX_DEPTH)
   const maxArrayIndex = checkLimit('maxArrayIndex', options.maxArrayIndex ?? DEFAULT_MAX_ARRAY_INDEX)
+  if (!Array.isArray(pairs)) return decode(pairs, maxDepth, maxArrayIndex)
+  const list = pairs as readonly Pair[]
+  const known = template.keys !== undefined && template.maxDepth === maxDepth && template.maxArrayIndex === maxArrayIndex && sameKeys(list, template.keys)
+  if (!known) {
+    const decoded = decode(list, maxDepth, maxArrayIndex)
+    rememberKeys(list, maxDepth, maxArrayIndex)
+    return decoded
+  }
+  // The same keys twice in a row: from now on, a function that builds this very shape from the values.
+  template.build ??= compileTemplate(list, maxDepth, maxArrayIndex)
+  return template.build(list)
+}
+
+/** The general decoding, pair by pair. */
+function decode (pairs: Iterable<Pair>, maxDepth: number, maxArrayIndex: number): FormObject {
   const state: DecodeState = { maxArrayIndex, holeBudget: maxArrayIndex, nextIndex: new WeakMap() }
   const root: FormObject = {}
   for (const [key, value] of pairs) {
@@ -71,6 +86,52 @@ export function unflattenPairs (pairs: Iterable<Pair>, options: UnflattenOptions
     if (!forbidden) assign(root, segments, value, state)
   }
   return root
+}
+
+// The object a form decodes to depends on its keys alone (the values are its leaves), and the vendor sends the same keys in
+// every delivery. So the keys of the last body are kept (at most MAX_TEMPLATE_PAIRS, none longer than
+// MAX_TEMPLATE_KEY_LENGTH: the key memories' own copies, no slice of a body) and, when the next body has the same keys,
+// the decoding of that shape is compiled once into object and array literals that read each leaf from its pair.
+const MAX_TEMPLATE_PAIRS = 128
+const MAX_TEMPLATE_KEY_LENGTH = 128
+const template: {
+  keys: readonly string[] | undefined
+  maxDepth: number
+  maxArrayIndex: number
+  build: ((pairs: readonly Pair[]) => FormObject) | undefined
+} = { keys: undefined, maxDepth: 0, maxArrayIndex: 0, build: undefined }
+
+function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
+  if (pairs.length !== keys.length) return false
+  for (let at = 0; at < keys.length; at++) if ((pairs[at] as Pair)[0] !== keys[at]) return false
+  return true
+}
+
+function rememberKeys (pairs: readonly Pair[], maxDepth: number, maxArrayIndex: number): void {
+  const keep = pairs.length <= MAX_TEMPLATE_PAIRS && pairs.every(([key]) => key.length <= MAX_TEMPLATE_KEY_LENGTH)
+  template.keys = keep ? pairs.map(([key]) => key) : undefined
+  template.maxDepth = maxDepth
+  template.maxArrayIndex = maxArrayIndex
+  template.build = undefined
+}
+
+/**
+ * A function that builds what `decode` makes of pairs with these keys: `decode` is run once on the same keys with each
+ * value replaced by a marker naming its pair, and its result written out as literals (`{"data":{"id":p[0][1]}}`). Keys
+ * are JSON string literals; none is `__proto__`, which a literal would take for the prototype, since `decode` drops
+ * every FORBIDDEN_KEYS segment (test/signature/unflatten.test.ts).
+ */
+function compileTemplate (pairs: readonly Pair[], maxDepth: number, maxArrayIndex: number): (pairs: readonly Pair[]) => FormObject {
+  const marker = (at: number): string => `\u0000${at}`
+  const shape = decode(pairs.map(([key], at) => [key, marker(at)] as const), maxDepth, maxArrayIndex)
+  const write = (value: FormValue): string => {
+    if (value === null) return 'null'
+    if (typeof value === 'string') return `p[${value.slice(1)}][1]`
+    if (Array.isArray(value)) return `[${value.map(write).join(',')}]`
+    return `{${Object.keys(value).map((key) => `${JSON.stringify(key)}:${write(value[key] as FormValue)}`).join(',')}}`
+  }
+  // eslint-disable-next-line no-new-func -- generated from decode's own output: keys only as JSON literals, leaves as indexes.
+  return new Function('p', `return ${write(shape)}`) as (pairs: readonly Pair[]) => FormObject
 }
 
 /** A key's segments and whether one of them is a FORBIDDEN_KEYS member; never changed once made. */

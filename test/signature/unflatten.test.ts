@@ -293,3 +293,37 @@ t.test('dropForbiddenKeys removes __proto__, constructor and prototype own keys 
   t.equal(dropForbiddenKeys('text'), 'text', 'a scalar passes through')
   t.end()
 })
+
+// Keys as hostile forms send them (nesting, appends, indexes, holes, repeats, text overwritten by a nest) and values of
+// any text: the compiled shape of repeated keys (lib/signature/unflatten.ts) must decode as the general path does.
+const templateSegment = fc.constantFrom('', '0', '1', '2', '10', 'a', 'b', 'id', '__proto__', 'constructor', '01')
+const templateKey = fc.tuple(fc.constantFrom('data', 'event', 'a', 'x]'), fc.array(templateSegment, { maxLength: 3 }))
+  .map(([head, segments]) => head + segments.map((segment) => `[${segment}]`).join(''))
+
+t.test('the same keys three times in a row decode as the general path decodes them, whatever the values', async t => {
+  fc.assert(fc.property(fc.array(templateKey, { maxLength: 12 }), fc.array(fc.array(fc.string(), { minLength: 12, maxLength: 12 }), { minLength: 3, maxLength: 3 }),
+    (keys, rounds) => {
+      for (const values of rounds) {
+        const pairs = keys.map((key, at) => [key, values[at] as string] as [string, string])
+        // A generator is not an array: it takes the general path, never the compiled shape.
+        const general = unflattenPairs((function * () { yield * pairs })())
+        deepStrictEqual(unflattenPairs(pairs), general)
+        deepStrictEqual(Object.keys(unflattenPairs(pairs)), Object.keys(general))
+      }
+    }), { numRuns: PROPERTY_RUNS })
+  t.pass(`held for ${PROPERTY_RUNS} runs`)
+})
+
+t.test('a compiled shape is not used under other limits, for other keys, or for keys it cannot keep', async t => {
+  const pairs: Array<[string, string]> = [['a[0]', 'x'], ['a[5]', 'y']]
+  t.strictSame(unflattenPairs(pairs), { a: ['x', null, null, null, null, 'y'] })
+  t.strictSame(unflattenPairs(pairs), { a: ['x', null, null, null, null, 'y'] }, 'compiled')
+  t.strictSame(unflattenPairs(pairs, { maxArrayIndex: 2 }), { a: { 0: 'x', 5: 'y' } }, 'another maxArrayIndex: decoded anew')
+  t.throws(() => unflattenPairs([['a[b]', 'x']], { maxDepth: 0 }), MalformedBodyError, 'another maxDepth: checked anew')
+  const long = 'k'.repeat(129)
+  t.strictSame(unflattenPairs([[long, '1']]), { [long]: '1' })
+  t.strictSame(unflattenPairs([[long, '2']]), { [long]: '2' }, 'a key too long to keep is decoded every time')
+  const many = Array.from({ length: 129 }, (_, at) => [`k${at}`, String(at)] as [string, string])
+  t.equal(unflattenPairs(many).k128, '128')
+  t.equal(unflattenPairs(many).k128, '128', 'more pairs than a shape keeps: decoded every time')
+})
