@@ -128,7 +128,7 @@ function flattenChildren (state: Flattening, key: string, value: object, depth: 
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       const kept = children !== undefined && index < MAX_REMEMBERED_INDEX
-      const childText = kept ? childKey(children, key, index) : `${key}[${index}]`
+      const childText = kept ? children.items[index] ?? itemKey(children, key, index) : `${key}[${index}]`
       flattenValue(state, childText, value[index], depth + 1, kept && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
     }
     return
@@ -137,15 +137,25 @@ function flattenChildren (state: Flattening, key: string, value: object, depth: 
   if (state.parsedJson) {
     // for…in walks V8's enumeration cache, about twice as fast as Object.keys: sound for JSON.parse's objects, whose only
     // prototype is Object.prototype, while that has no enumerable key (checked once per payload, in flatten).
-    for (const child in object) flattenChild(state, key, children, child, object[child], depth)
+    let place = 0
+    for (const child in object) {
+      // The same child at the same place as last time (the common case): its key without a lookup. JSON.parse's keys
+      // are strings of their own, never slices of the body, so keeping one keeps nothing else alive.
+      const known = children !== undefined && children.names[place] === child ? children.keys[place] : undefined
+      const childText = known ?? childKey(children, key, child)
+      if (known === undefined && children !== undefined && place < MAX_REMEMBERED_INDEX && childText.length <= MAX_REMEMBERED_KEY_LENGTH) {
+        rememberPlace(children, place, child, childText)
+      }
+      place++
+      flattenChild(state, children, child, childText, object[child], depth)
+    }
     return
   }
-  for (const child of Object.keys(object)) flattenChild(state, key, children, child, object[child], depth)
+  for (const child of Object.keys(object)) flattenChild(state, children, child, childKey(children, key, child), object[child], depth)
 }
 
-function flattenChild (state: Flattening, key: string, children: Map<string | number, string> | undefined, child: string, value: unknown, depth: number): void {
+function flattenChild (state: Flattening, children: ChildKeys | undefined, child: string, childText: string, value: unknown, depth: number): void {
   if (isForbidden(child)) state.forbiddenKeys = true
-  const childText = childKey(children, key, child)
   flattenValue(state, childText, value, depth + 1, children !== undefined && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
 }
 
@@ -166,16 +176,23 @@ function isForbidden (key: string): boolean {
 const MAX_REMEMBERED_KEYS = 4096
 const MAX_REMEMBERED_KEY_LENGTH = 128
 const MAX_REMEMBERED_INDEX = 64
-const childKeys = new Map<string, Map<string | number, string>>()
+/** What is remembered under one parent: `parent[child]` by child, by list index (`items`), and by place (`names[i]`, the i-th child of a JSON object last time, and its key `keys[i]`). */
+interface ChildKeys {
+  byChild: Map<string, string>
+  items: string[]
+  names: string[]
+  keys: string[]
+}
+const childKeys = new Map<string, ChildKeys>()
 let rememberedKeys = 0
 
 /** The remembered keys under `parent`, or `undefined` for a parent too long to remember. */
-function childKeysOf (parent: string): Map<string | number, string> | undefined {
+function childKeysOf (parent: string): ChildKeys | undefined {
   if (parent.length > MAX_REMEMBERED_KEY_LENGTH) return undefined
   let children = childKeys.get(parent)
   if (children === undefined) {
     makeRoom()
-    children = new Map()
+    children = { byChild: new Map(), items: [], names: [], keys: [] }
     childKeys.set(ownCopy(parent), children)
     rememberedKeys++
   }
@@ -188,15 +205,36 @@ function makeRoom (): void {
   rememberedKeys = 0
 }
 
-function childKey (children: Map<string | number, string> | undefined, parent: string, child: string | number): string {
+function childKey (children: ChildKeys | undefined, parent: string, child: string): string {
   if (children === undefined) return `${parent}[${child}]`
-  const known = children.get(child)
+  const known = children.byChild.get(child)
   if (known !== undefined) return known
   const key = `${parent}[${child}]`
   if (key.length > MAX_REMEMBERED_KEY_LENGTH) return key
   makeRoom()
   const own = ownCopy(key)
-  children.set(typeof child === 'string' ? ownCopy(child) : child, own)
+  children.byChild.set(ownCopy(child), own)
+  rememberedKeys++
+  return own
+}
+
+/** Remembers `child` as the child at `place` under a parent, with its key; a place filled for the first time counts towards the bound. */
+function rememberPlace (children: ChildKeys, place: number, child: string, childText: string): void {
+  if (children.names[place] === undefined) {
+    makeRoom()
+    rememberedKeys++
+  }
+  children.names[place] = child
+  children.keys[place] = childText
+}
+
+/** `parent[index]` for a list item (index < MAX_REMEMBERED_INDEX), remembered under `parent` at its index. */
+function itemKey (children: ChildKeys, parent: string, index: number): string {
+  const key = `${parent}[${index}]`
+  if (key.length > MAX_REMEMBERED_KEY_LENGTH) return key
+  makeRoom()
+  const own = ownCopy(key)
+  children.items[index] = own
   rememberedKeys++
   return own
 }
