@@ -21,6 +21,9 @@ export const MEDIA_TYPES: Record<BodyEncoding, string> = { form: FORM_MEDIA_TYPE
  */
 export function bodyEncodingOf (contentType: string | undefined): BodyEncoding | undefined {
   if (contentType === undefined) return undefined
+  // The vendor's own header values, as sent: no parsing.
+  if (contentType === JSON_MEDIA_TYPE) return 'json'
+  if (contentType === FORM_MEDIA_TYPE) return 'form'
   const semicolon = contentType.indexOf(';')
   const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
   if (mediaType === FORM_MEDIA_TYPE) return 'form'

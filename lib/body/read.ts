@@ -26,7 +26,8 @@ export function readBody (rawBody: Buffer | string, contentType: string | undefi
   if (encoding === 'json') {
     const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')
     const json = parseJsonObject(text)
-    return { encoding, ...jsonPairs(text, json, maxDepth), json }
+    const { pairs, alternatives, forbiddenKeys } = jsonPairs(text, json, maxDepth)
+    return { encoding, pairs, alternatives, forbiddenKeys, json }
   }
   throw unsupportedMediaType(contentType)
 }

@@ -19,9 +19,19 @@ const SIGNATURE_LENGTH = 28
 export function signatureBaseString (url: string, payload: SignaturePayload): string {
   const given: readonly Pair[] = Array.isArray(payload) ? payload : isPairIterable(payload) ? Array.from(payload) : flattenPayload(payload)
   // Without surrogates, code-unit order is UTF-8 byte order (docs/design.md, "Sorting").
-  const pairs = sortedByCodeUnits(given)
-  const base = joinPairs(url, pairs)
-  return SURROGATE.test(base) ? exactBaseString(url, pairs) : base
+  if (given.length > INSERTION_SORT_MAX) {
+    const sorted = given.slice().sort(compareCodeUnits)
+    const base = joinPairs(url, sorted)
+    return SURROGATE.test(base) ? exactBaseString(url, sorted) : base
+  }
+  // Few pairs: sorted as indexes, so a remembered order serves the next pairs with the same keys.
+  const order = sortOrder(given)
+  let base = url
+  for (let at = 0; at < order.length; at++) {
+    const pair = given[order[at] as number] as Pair
+    base += pair[0] + pair[1]
+  }
+  return SURROGATE.test(base) ? exactBaseString(url, order.map((at) => given[at] as Pair)) : base
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/
@@ -51,19 +61,17 @@ const MAX_KEPT_KEY_LENGTH = 128
 let lastKeys: readonly string[] = []
 let lastOrder: readonly number[] = []
 
-/** `pairs` sorted by code units, a new array. */
-function sortedByCodeUnits (pairs: readonly Pair[]): Pair[] {
+/** Where each pair of the sorted order is in `pairs` (by code units), for at most INSERTION_SORT_MAX pairs. */
+function sortOrder (pairs: readonly Pair[]): readonly number[] {
   const count = pairs.length
-  if (count > INSERTION_SORT_MAX) return pairs.slice().sort(compareCodeUnits)
-  if (count === lastKeys.length && sameKeys(pairs, lastKeys)) return lastOrder.map((at) => pairs[at] as Pair)
+  if (count === lastKeys.length && sameKeys(pairs, lastKeys)) return lastOrder
   const order = Array.from({ length: count }, (_, at) => at)
   sortIndexes(pairs, order)
-  const sorted = order.map((at) => pairs[at] as Pair)
-  if (distinctAndShort(sorted)) {
+  if (distinctAndShort(pairs, order)) {
     lastKeys = pairs.map((pair) => pair[0])
     lastOrder = order
   }
-  return sorted
+  return order
 }
 
 function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
@@ -71,11 +79,11 @@ function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
   return true
 }
 
-/** Whether sorted pairs have no key twice (so their order does not depend on values) and none too long to keep. */
-function distinctAndShort (sorted: readonly Pair[]): boolean {
-  for (let at = 0; at < sorted.length; at++) {
-    const key = (sorted[at] as Pair)[0]
-    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (sorted[at - 1] as Pair)[0])) return false
+/** Whether the pairs, in sorted `order`, have no key twice (so their order does not depend on values) and none too long to keep. */
+function distinctAndShort (pairs: readonly Pair[], order: readonly number[]): boolean {
+  for (let at = 0; at < order.length; at++) {
+    const key = (pairs[order[at] as number] as Pair)[0]
+    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (pairs[order[at - 1] as number] as Pair)[0])) return false
   }
   return true
 }
@@ -138,19 +146,22 @@ export interface VerifySignatureOptions {
 
 /** `true` when the header's base64 text equals the signature under any key, in constant time. @throws {TypeError} for an empty or non-string key or list */
 export function verifySignature ({ key, url, payload, signature }: VerifySignatureOptions): boolean {
-  const keys = typeof key === 'string' ? [key] : key
-  if (!Array.isArray(keys)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
-  if (keys.length === 0) throw new TypeError('fastify-magnetis-webhooks: the list of signature keys is empty')
-  for (const candidate of keys) assertKey(candidate)
+  if (typeof key === 'string') assertKey(key)
+  else {
+    if (!Array.isArray(key)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
+    if (key.length === 0) throw new TypeError('fastify-magnetis-webhooks: the list of signature keys is empty')
+    for (const candidate of key) assertKey(candidate)
+  }
   if (typeof signature !== 'string' || signature.length !== SIGNATURE_LENGTH) return false
 
   // UTF-8, not Latin-1, which keeps only the low byte: "Ł" (U+0141) would pass for "A".
   const received = Buffer.from(signature, 'utf8')
   if (received.length !== SIGNATURE_LENGTH) return false
   const base = signatureBaseString(url, payload)
+  if (typeof key === 'string') return timingSafeEqual(Buffer.from(hmac(key, base), 'utf8'), received)
   let matched = false
   // Every key is tried, so timing does not tell which one matched.
-  for (const candidate of keys) {
+  for (const candidate of key) {
     const expected = Buffer.from(hmac(candidate, base), 'utf8')
     if (timingSafeEqual(expected, received)) matched = true
   }
