@@ -5,7 +5,9 @@
 // taskset they are pinned to different cores. Results are figures, not a
 // test: this script exits 0 whatever they are.
 //
-// Environment (seconds): BENCH_DURATION per route case (default 5),
+// Environment (seconds): BENCH_DURATION per route case (default 5; the
+// seven seed-sample routes run BENCH_ROUTE_ROUNDS (default 3) interleaved
+// rounds of BENCH_ROUND seconds (default 3) on persistent servers instead),
 // BENCH_SOAK for the memory run (default 60), BENCH_MICRO per
 // verification case (default 1), BENCH_CONNECTIONS (default 10),
 // BENCH_ONLY=micro,routes,inbox,scaling,soak to run some parts only;
@@ -22,6 +24,8 @@ import { join, relative } from 'node:path'
 import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, loadLibrary } from './fixtures.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 3)
+const ROUND = Number(process.env.BENCH_ROUND ?? 3)
 const SOAK = Number(process.env.BENCH_SOAK ?? 60)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const PROFILE = process.env.BENCH_PROFILE === '1'
@@ -162,6 +166,48 @@ async function routeCase (label, kind, options = {}) {
   }
 }
 
+/**
+ * The seed-sample route cases side by side: a persistent server each, then ROUTE_ROUNDS rounds that load every case in
+ * turn for ROUND seconds, so that a slow spell of the machine falls on all of them alike rather than on one case's only
+ * window. Each case reports its median round by req/s (latencies included) and the median of its rounds' CPU per request.
+ */
+async function interleavedRoutes (cases) {
+  const running = []
+  for (const { label, kind, options } of cases) {
+    try {
+      running.push({ label, kind, options, rounds: [], ...await startServer(kind, 0, options.encoding) })
+    } catch (error) {
+      log(`bench: ${label} failed: ${error.message}`)
+      report.failures.push(`${label}: ${error.message}`)
+    }
+  }
+  try {
+    // A first second of HTTP load per server, not counted: the JIT settles on the network path (warm-up used inject()).
+    for (const entry of running) await load(entry.port, { ...entry.options, duration: 1 })
+    for (let round = 1; round <= ROUTE_ROUNDS; round++) {
+      for (const entry of running) {
+        log(`bench: route ${entry.label}, round ${round} of ${ROUTE_ROUNDS} (${ROUND} s)`)
+        const loadAverage = loadavg()[0]
+        const cpuBefore = await cpuOf(entry.server)
+        const result = await load(entry.port, { ...entry.options, duration: ROUND })
+        const cpuPerRequest = (await cpuOf(entry.server) - cpuBefore) / result.total
+        if (result.non2xx > 0 || result.errors > 0) log(`bench: warning: ${entry.label}: ${result.non2xx} non-2xx replies, ${result.errors} errors`)
+        entry.rounds.push({ ...result, loadAverage, cpuPerRequest })
+      }
+    }
+  } finally {
+    for (const entry of running) await stopServer(entry.server)
+  }
+  return running.map(({ label, kind, options, rounds }) => {
+    const middle = rounds.slice().sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[rounds.length >> 1]
+    const cpus = rounds.map((round) => round.cpuPerRequest).sort((a, b) => a - b)
+    // Any round's refusals count: a clean median round must not hide them.
+    const non2xx = rounds.reduce((sum, round) => sum + round.non2xx, 0)
+    const errors = rounds.reduce((sum, round) => sum + round.errors, 0)
+    return { label, kind, ...options, ...middle, non2xx, errors, cpuPerRequest: cpus[cpus.length >> 1], rounds: rounds.map(({ requestsPerSecond, cpuPerRequest }) => ({ requestsPerSecond, cpuPerRequest })) }
+  })
+}
+
 /** The inbox server's rows by status: `{ pending, processing, done, … }`. */
 async function inboxRows (server) {
   const reply = next(server, 'inbox')
@@ -203,7 +249,7 @@ const report = {
   pinning,
   library: relative(ROOT_DIR, DIST_ENTRY),
   failures: [],
-  settings: { DURATION, SOAK, CONNECTIONS, INBOX_CONNECTIONS, INBOX_ROUNDS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
+  settings: { DURATION, ROUTE_ROUNDS, ROUND, SOAK, CONNECTIONS, INBOX_CONNECTIONS, INBOX_ROUNDS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
 }
 if (report.loadBefore > 0.5) log(`bench: warning: load average ${report.loadBefore.toFixed(2)} before the run; other work on this machine skews the figures`)
 
@@ -218,18 +264,18 @@ if (ONLY.has('micro')) {
 }
 
 if (ONLY.has('routes')) {
-  const routes = [
-    await routeCase('(a) bare Fastify, JSON', 'bare', { encoding: 'json' }),
-    await routeCase('(a′) bare Fastify + formbody, form', 'bare-form', { encoding: 'form' })
+  const cases = [
+    { label: '(a) bare Fastify, JSON', kind: 'bare', options: { encoding: 'json' } },
+    { label: '(a′) bare Fastify + formbody, form', kind: 'bare-form', options: { encoding: 'form' } }
   ]
   if (hasPlugin) {
-    routes.push(await routeCase('(b) plugin, JSON', 'plugin', { encoding: 'json' }))
-    routes.push(await routeCase('(c) plugin, form', 'plugin', { encoding: 'form' }))
+    cases.push({ label: '(b) plugin, JSON', kind: 'plugin', options: { encoding: 'json' } })
+    cases.push({ label: '(c) plugin, form', kind: 'plugin', options: { encoding: 'form' } })
   }
-  routes.push(await routeCase('(d) formbody + twilio.validateRequest', 'peer', { encoding: 'form', signer: 'twilio' }))
-  routes.push(await routeCase('(e) minimal correct receiver, JSON', 'minimal', { encoding: 'json' }))
-  routes.push(await routeCase('(e′) minimal correct receiver, form', 'minimal', { encoding: 'form' }))
-  report.routes = routes.filter(Boolean)
+  cases.push({ label: '(d) formbody + twilio.validateRequest', kind: 'peer', options: { encoding: 'form', signer: 'twilio' } })
+  cases.push({ label: '(e) minimal correct receiver, JSON', kind: 'minimal', options: { encoding: 'json' } })
+  cases.push({ label: '(e′) minimal correct receiver, form', kind: 'minimal', options: { encoding: 'form' } })
+  report.routes = await interleavedRoutes(cases)
 }
 
 if (ONLY.has('inbox') && hasPlugin && typeof lib.sqliteInbox === 'function') {
@@ -320,7 +366,7 @@ function render (report) {
     ['Node.js', `${report.node} (V8 ${report.v8})`],
     ['library measured', '`' + report.library + '`'],
     ['load average (1 min) before and after the run', `${report.loadBefore.toFixed(2)}, ${report.loadAfter.toFixed(2)}`],
-    ['settings', `${report.settings.DURATION} s per route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
+    ['settings', `${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s per seed-sample route, ${report.settings.DURATION} s per other route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
     ['run time', `${report.seconds.toFixed(0)} s`]
   ]))
 
@@ -366,10 +412,10 @@ function render (report) {
 
   if (report.routes) {
     const bare = report.routes.find((row) => row.kind === 'bare') ?? { requestsPerSecond: NaN, cpuPerRequest: NaN }
-    out.push(`\n## HTTP routes (autocannon, ${report.settings.CONNECTIONS} connections, ${report.settings.DURATION} s each)\n\nThe seed sample, signed; every server replies 200 \`{"ok":true,"event":…,"id":…}\`. Latencies in whole milliseconds (autocannon's resolution). "CPU µs/req" is the server process's CPU time (user + system) per request during the load: far less skewed by other work on the machine than req/s.\n`)
-    out.push(table(['route', 'body bytes', 'req/s', 'p50 ms', 'p99 ms', '÷ (a)', 'CPU µs/req', 'non-2xx'],
+    out.push(`\n## HTTP routes (autocannon, ${report.settings.CONNECTIONS} connections, ${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s)\n\nThe seed sample, signed; every server replies 200 \`{"ok":true,"event":…,"id":…}\`. Every server runs for the whole part and gets one uncounted second of load first; each round then loads every route in turn, so a slow spell of the machine weighs on all routes alike. A row is the route's median round by req/s (latencies in whole milliseconds, autocannon's resolution); "CPU µs/req" is the server process's CPU time (user + system) per request during the load, the median of the rounds: far less skewed by other work on the machine than req/s. "rounds" lists each round's req/s.\n`)
+    out.push(table(['route', 'body bytes', 'req/s', 'p50 ms', 'p99 ms', '÷ (a)', 'CPU µs/req', 'non-2xx', 'rounds (req/s)'],
       report.routes.map((row) => [row.label, fixed(row.bodyBytes), fixed(row.requestsPerSecond), fixed(row.latency.p50), fixed(row.latency.p99),
-        fixed(row.requestsPerSecond / bare.requestsPerSecond, 2), fixed(row.cpuPerRequest, 1), fixed(row.non2xx)])))
+        fixed(row.requestsPerSecond / bare.requestsPerSecond, 2), fixed(row.cpuPerRequest, 1), fixed(row.non2xx), (row.rounds ?? []).map((round) => fixed(round.requestsPerSecond)).join(', ')])))
     const find = (kind, encoding) => report.routes.find((row) => row.kind === kind && row.encoding === encoding)
     const routeTarget = (title, ours, theirs, target) => {
       if (!ours || !theirs) return [title, 'not measured', metOrMissed(undefined)]
