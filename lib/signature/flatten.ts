@@ -147,7 +147,10 @@ function flattenChildren (state: Flattening, key: string, value: object, depth: 
         rememberPlace(children, place, child, childText)
       }
       place++
-      flattenChild(state, children, child, childText, object[child], depth)
+      const childValue = object[child]
+      // Text, most of a payload, is pushed here without the general path's calls; a forbidden key takes that path, which notes it.
+      if (typeof childValue === 'string' && !isForbidden(child)) state.pairs.push([childText, childValue])
+      else flattenChild(state, children, child, childText, childValue, depth)
     }
     return
   }
