@@ -6,8 +6,8 @@
 // test: this script exits 0 whatever they are.
 //
 // Environment (seconds): BENCH_DURATION per route case (default 5; the
-// seven seed-sample routes run BENCH_ROUTE_ROUNDS (default 3) interleaved
-// rounds of BENCH_ROUND seconds (default 3) on persistent servers instead),
+// seven seed-sample routes run BENCH_ROUTE_ROUNDS (default 5) interleaved
+// rounds of BENCH_ROUND seconds (default 2) on persistent servers instead),
 // BENCH_SOAK for the memory run (default 60), BENCH_MICRO per
 // verification case (default 1), BENCH_CONNECTIONS (default 10),
 // BENCH_ONLY=micro,routes,inbox,scaling,soak to run some parts only;
@@ -24,8 +24,8 @@ import { join, relative } from 'node:path'
 import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, loadLibrary } from './fixtures.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
-const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 3)
-const ROUND = Number(process.env.BENCH_ROUND ?? 3)
+const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 5)
+const ROUND = Number(process.env.BENCH_ROUND ?? 2)
 const SOAK = Number(process.env.BENCH_SOAK ?? 60)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const PROFILE = process.env.BENCH_PROFILE === '1'
