@@ -1,7 +1,9 @@
 // What every bench process agrees on: the endpoint, the signature key, and
 // the signed bodies. Bodies are rebuilt from their size in each process
 // (deterministically) so that the orchestrator only passes small arguments.
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -95,4 +97,15 @@ export async function loadLibrary () {
   const subpaths = ['signature', 'inbox'].map((name) => join(dirname(DIST_ENTRY), name, 'index.js')).filter((file) => existsSync(file))
   const modules = await Promise.all([DIST_ENTRY, ...subpaths].map((file) => import(pathToFileURL(file).href)))
   return Object.assign({}, ...modules)
+}
+
+/** Whether servers and load generators can be pinned to cores of their own: Linux, two cores or more, and `taskset`. */
+export function canPin () {
+  if (process.platform !== 'linux' || cpus().length < 2) return false
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 }

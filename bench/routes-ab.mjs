@@ -4,24 +4,15 @@
 // Each case is kind:encoding:build (kinds of server.mjs); builds A and B are BENCH_LIB_A and
 // BENCH_LIB_B (paths to a built index.js inside this repository, so its dependencies resolve), both
 // ../dist/esm/index.js by default. Needs bench/'s dependencies (npm --prefix bench ci).
-import { execFileSync, fork } from 'node:child_process'
-import { cpus } from 'node:os'
+import { fork } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { BENCH_DIR, DEFAULT_DIST_ENTRY } from './fixtures.mjs'
+import { BENCH_DIR, DEFAULT_DIST_ENTRY, canPin } from './fixtures.mjs'
 
 const builds = { A: resolve(process.env.BENCH_LIB_A ?? DEFAULT_DIST_ENTRY), B: resolve(process.env.BENCH_LIB_B ?? DEFAULT_DIST_ENTRY) }
 const [cases = 'plugin:json:B,minimal:json:B', rounds = '7', seconds = '2'] = process.argv.slice(2)
 
 // Servers on core 0, the load generator on core 1 (as run.mjs does), when taskset is there.
-const pinning = process.platform === 'linux' && cpus().length >= 2 && hasTaskset()
-function hasTaskset () {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const pinning = canPin()
 function pinned (cpu, options) {
   if (!pinning) return options
   return { ...options, execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath, ...(options.execArgv ?? [])] }

@@ -21,7 +21,7 @@ import { execFileSync, fork } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
-import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, loadLibrary } from './fixtures.mjs'
+import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, canPin, loadLibrary } from './fixtures.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 5)
@@ -65,15 +65,7 @@ const hasPlugin = typeof lib.default === 'function'
 if (!hasPlugin) log('bench: dist/esm/index.js has no default export (the plugin): routes (b) and (c) are skipped')
 
 // Pinning keeps the server and the load generator off each other's core.
-const pinning = process.platform === 'linux' && cpus().length >= 2 && hasTaskset()
-function hasTaskset () {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const pinning = canPin()
 
 /** Forks a bench script with an IPC channel, pinned to `cpu` when possible; returns the child process. */
 function start (script, argument, { cpu, execArgv = [] } = {}) {
