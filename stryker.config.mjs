@@ -14,11 +14,13 @@ export default {
     'lib/signature/php-numbers.ts',
     'lib/signature/unflatten.ts',
     'lib/signature/key-memo.ts',
+    'lib/signature/key-order.ts',
     'lib/body/capture.ts',
     'lib/body/read.ts',
     'lib/body/form-pairs.ts',
     'lib/body/json-pairs.ts',
     'lib/body/media-types.ts',
+    'lib/body/verify.ts',
     'lib/receive.ts'
   ],
   testRunner: 'tap',

@@ -9,7 +9,8 @@ import { diagnoseSignatureFailure, type DiagnosisBudget } from './diagnosis/sign
 import { readEvent, type EventReader, type ReadEventResult } from './events/read.js'
 import type { CheckedRouteOptions } from './options.js'
 import { kRawBody } from './body/capture.js'
-import { SIGNATURE_HEADER, verifySignature, type SignatureKeys } from './signature/sign.js'
+import { SIGNATURE_HEADER, type SignatureKeys } from './signature/sign.js'
+import { verifyReadBody } from './body/verify.js'
 import type { AnyWebhookEvent, WebhookContext } from './events/types.js'
 
 /** The production event a test sample of each resource stands for, with `dispatchTestEvents`. */
@@ -74,7 +75,7 @@ function receiveVerified (route: WebhookRoute, request: FastifyRequest, rawBody:
 /** Raw body → pairs (signature rule step 2), via the route's `pairsFromBody` if set. @throws {MalformedBodyError} (400) or {UnsupportedMediaTypeError} (415) */
 export function readSignedBody (rawBody: Buffer, contentType: string | undefined, route: WebhookRoute): ReadBody {
   const custom = route.options.pairsFromBody
-  if (custom === undefined) return readBody(rawBody, contentType, route.maxDepth)
+  if (custom === undefined) return readBody(rawBody, contentType, route.maxDepth, true)
   const pairs = Array.from(custom(rawBody, contentType))
   const encoding = bodyEncodingOf(contentType)
   // The user's pairs decide what is signed; the event is still decoded from the raw body as sent.
@@ -103,9 +104,7 @@ function checkResolved (route: WebhookRoute, body: ReadBody, signature: string |
   if (typeof url !== 'string' || url === '') {
     throw new TypeError('fastify-magnetis-webhooks: the "url" resolver must give the endpoint URL as a non-empty string')
   }
-  // A JSON body whose integer literals may stand for PHP floats is also read so (docs/signature-rule.md, "Numbers").
-  if (!verifySignature({ key, url, payload: body.pairs, signature }) &&
-    !(body.alternatives ?? []).some((pairs) => verifySignature({ key, url, payload: pairs, signature }))) {
+  if (!verifyReadBody(body, key, url, signature)) {
     if (rawBody === undefined) throw new InvalidSignatureError()
     const contentType = request.headers['content-type']
     const input = { url, receivedUrl: `${request.protocol}://${request.host}${request.url}`, signature: String(signature), contentType, rawBody, key }

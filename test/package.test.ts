@@ -10,7 +10,7 @@ const PUBLIC = {
   '.': ['Call', 'EVENT_NAMES', 'Email', 'HandlerError', 'InvalidEventError', 'Lead', 'MagnetisWebhookError', 'MagnetisWebhooks', 'default',
     'isWebhookEvent', 'magnetisWebhooks', 'samplePayload', 'signedRequest'],
   './inbox': ['InboxUnavailableError', 'postgresInbox', 'sqliteInbox'],
-  './signature': ['SIGNATURE_HEADER', 'pairsFromBody', 'sign', 'signatureBaseString', 'verifySignature']
+  './signature': ['SIGNATURE_HEADER', 'pairsFromBody', 'sign', 'signatureBaseString', 'verifyRawBody', 'verifySignature']
 }
 
 // Each script prints what it found as JSON; the package is reached by its own name (package.json "exports").
@@ -20,7 +20,8 @@ const Fastify = require('fastify')
 const app = Fastify()
 app.register(pkg.default, { path: '/hook', url: 'https://shop.example/hook', key: 'k', onCallCompleted: async () => {} })
 const request = pkg.signedRequest('k', 'https://shop.example/hook', pkg.samplePayload('call:completed', 'call'), 'form')
-const verified = signature.verifySignature({ key: 'k', url: 'https://shop.example/hook', payload: signature.pairsFromBody(request.body, request.headers['content-type']), signature: request.headers[signature.SIGNATURE_HEADER] })
+const verified = signature.verifySignature({ key: 'k', url: 'https://shop.example/hook', payload: signature.pairsFromBody(request.body, request.headers['content-type']), signature: request.headers[signature.SIGNATURE_HEADER] }) &&
+  signature.verifyRawBody({ key: 'k', url: 'https://shop.example/hook', rawBody: request.body, contentType: request.headers['content-type'], signature: request.headers[signature.SIGNATURE_HEADER] })
 app.inject({ method: 'POST', url: '/hook', headers: request.headers, payload: request.body }).then((response) => {
   const exports = Object.fromEntries(Object.entries({ '.': pkg, ...subpaths }).map(([path, names]) => [path, Object.keys(names).filter((name) => name !== 'module.exports').sort()]))
   console.log(JSON.stringify({ exports, verified, sharedErrors: new inbox.InboxUnavailableError('down') instanceof pkg.MagnetisWebhookError, status: response.statusCode, body: response.json() }))

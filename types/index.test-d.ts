@@ -18,7 +18,7 @@ import magnetisWebhooks, {
   signedRequest
 } from 'fastify-magnetis-webhooks'
 import { sqliteInbox, postgresInbox, InboxUnavailableError, type InboxStore, type InboxRow, type InboxStatus, type InboxSettings, type SqliteInboxOptions, type PostgresInboxOptions } from 'fastify-magnetis-webhooks/inbox'
-import { sign, verifySignature, signatureBaseString, pairsFromBody, SIGNATURE_HEADER } from 'fastify-magnetis-webhooks/signature'
+import { sign, verifySignature, verifyRawBody, signatureBaseString, pairsFromBody, SIGNATURE_HEADER, type VerifyRawBodyOptions } from 'fastify-magnetis-webhooks/signature'
 
 const app = Fastify()
 const url = 'https://shop.example/webhooks/magnetis'
@@ -242,6 +242,10 @@ expectType<number>(new InboxUnavailableError('store down').statusCode)
 const envelope = samplePayload('call:completed', 'call')
 const signature: string = sign(key, url, envelope)
 expectType<boolean>(verifySignature({ key: ['old', key], url, payload: pairsFromBody(Buffer.from(JSON.stringify(envelope)), 'application/json'), signature }))
+expectType<boolean>(verifyRawBody({ key, url, rawBody: JSON.stringify(envelope), contentType: 'application/json', signature }))
+expectType<boolean>(verifyRawBody({ key: [key], url, rawBody: Buffer.from(''), contentType: undefined, signature: undefined, maxDepth: 8 }))
+expectNotAssignable<VerifyRawBodyOptions>({ key, url, rawBody: {}, contentType: 'application/json', signature })
+expectError(verifyRawBody({ key, url, signature }))
 expectType<string>(signatureBaseString(url, envelope))
 expectType<'x-calltracking-signature'>(SIGNATURE_HEADER)
 expectType<string>(signedRequest(key, url, envelope, 'form').headers[SIGNATURE_HEADER])

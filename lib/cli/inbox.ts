@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { readBody } from '../body/read.js'
 import { INBOX_STATUSES, type InboxRow, type InboxStatus } from '../inbox/store.js'
-import { verifySignature } from '../signature/sign.js'
+import { verifyRawBody } from '../body/verify.js'
 import { unflattenPairs } from '../signature/unflatten.js'
 import { EXIT, parseCommand, printJson, signatureKey, UsageError, type CliIo } from './common.js'
 import { openInbox, type OpenedInbox } from './inbox-store.js'
@@ -267,17 +267,15 @@ function whyNotReplayable (row: InboxRow, key: string, template: EndpointTemplat
   if (!['done', 'dead', 'invalid'].includes(row.status)) return `it is ${row.status}: only done, dead and invalid deliveries are replayed`
   if (createHash('sha256').update(row.body).digest('hex') !== row.bodySha256) return 'its body no longer matches its stored SHA-256: the row was altered'
   let url: string
-  let pairs
+  let verified: boolean
   try {
     url = endpointUrl(template, row)
-    pairs = readBody(row.body, row.contentType ?? undefined).pairs
+    // Read as the plugin read it when it stored the row, integer literals read as PHP floats included.
+    verified = verifyRawBody({ key, url, rawBody: row.body, contentType: row.contentType ?? undefined, signature: row.signature })
   } catch (error) {
     return (error as Error).message
   }
-  if (!verifySignature({ key, url, payload: pairs, signature: row.signature })) {
-    return `its signature does not verify with this key and the URL ${url}`
-  }
-  return undefined
+  return verified ? undefined : `its signature does not verify with this key and the URL ${url}`
 }
 
 /** Where the signed URL of a row comes from: `--url` (with `:name` placeholders), or `--origin` plus the row's route. */

@@ -7,6 +7,7 @@
  * `pairsFromBody` option if the vendor is found to do otherwise.
  */
 import { MalformedBodyError } from '../errors.js'
+import { childOrder, itemOrder, topLevelOrder } from './key-order.js'
 import { integerLiteralMayBeFloat, numberTextDependsOnLiteral, phpFloatText, phpNumberLiteralText, phpNumberText } from './php-numbers.js'
 
 /** One POST variable: `[key, value]`, both already decoded (no percent-encoding). */
@@ -65,6 +66,38 @@ export function flattenParsedJson (payload: Record<string, unknown>, maxDepth = 
   return flattened.literalNeeded ? undefined : { pairs: flattened.pairs, forbiddenKeys: flattened.forbiddenKeys }
 }
 
+/**
+ * What `signatureBaseString` appends to the URL for an object `JSON.parse` made from a body: each pair's key and value,
+ * in key order, joined, in pieces of some 16 KiB (`joined`, to hash one after another), without building the pairs.
+ * Each object's keys and each list's indexes are sorted on their own, which orders the flat keys as a whole when no key
+ * holds a bracket (docs/design.md, "Key order"); `forbiddenKeys` as `flattenParsedJson`'s. `undefined` when a key holds
+ * `[`, `]` or a surrogate (whose UTF-8 order differs from code units), or as `flattenParsedJson`: the caller then sorts
+ * the pairs.
+ * @throws {MalformedBodyError} (400) as `flattenPayload`
+ */
+export function joinedPairsInKeyOrder (payload: Record<string, unknown>, maxDepth = DEFAULT_MAX_DEPTH): { joined: string[], forbiddenKeys: boolean } | undefined {
+  const flattened = flatten(payload, maxDepth, true, { parts: [], joined: [] })
+  const joining = flattened.joining as Joining
+  if (flattened.unorderable || flattened.literalNeeded) return undefined
+  joinParts(joining)
+  return { joined: joining.joined, forbiddenKeys: flattened.forbiddenKeys }
+}
+
+/** Keys and values not yet joined (`parts`), and the pieces joined so far. */
+interface Joining { parts: string[], joined: string[] }
+
+// Parts joined at a time: pieces of some 16 KiB stay young and cheap to collect, where one join of a large body's parts,
+// or one string built by `+=`, costs two to three times as much (docs/performance.md, "Issue 13, fifth pass").
+const PARTS_PER_PIECE = 2048
+
+function joinParts (joining: Joining): void {
+  joining.joined.push(joining.parts.join(''))
+  joining.parts.length = 0
+}
+
+/** A UTF-16 surrogate (paired or lone): where code-unit order and UTF-8 byte order part ways (docs/design.md, "Sorting"). */
+export const SURROGATE = /[\uD800-\uDFFF]/
+
 interface Flattening {
   pairs: Pair[]
   maxDepth: number
@@ -73,12 +106,20 @@ interface Flattening {
   literalNeeded: boolean
   forbiddenKeys: boolean
   floatChoices: FloatChoice[]
+  /** In key order (joinedPairsInKeyOrder), each pair's key and value go here instead of `pairs`. */
+  joining: Joining | undefined
+  /** In key order, a key held a bracket or a surrogate: the walk stopped, its pairs are not all there. */
+  unorderable: boolean
 }
 
-function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiterals: boolean): Flattening {
+function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiterals: boolean, joining?: Joining): Flattening {
   // `checkLiterals`: the payload came from JSON.parse (flattenParsedJson).
   const parsedJson = checkLiterals && !prototypeEnumerates()
-  const state: Flattening = { pairs: [], maxDepth, checkLiterals, parsedJson, literalNeeded: false, forbiddenKeys: false, floatChoices: [] }
+  const state: Flattening = { pairs: [], maxDepth, checkLiterals, parsedJson, literalNeeded: false, forbiddenKeys: false, floatChoices: [], joining, unorderable: false }
+  if (joining !== undefined) {
+    flattenTopLevelInKeyOrder(state, payload)
+    return state
+  }
   for (const key of Object.keys(payload)) {
     if (isForbidden(key)) state.forbiddenKeys = true
     flattenValue(state, key, payload[key], 1, true)
@@ -88,38 +129,45 @@ function flatten (payload: Record<string, unknown>, maxDepth: number, checkLiter
 
 /** `remembered`: whether `key` is a top-level key or one kept by `childKey`, whose own children are then worth remembering. */
 function flattenValue (state: Flattening, key: string, value: unknown, depth: number, remembered: boolean): void {
-  const { pairs, maxDepth } = state
+  const { maxDepth } = state
   switch (typeof value) {
     case 'string':
-      pairs.push([key, value])
+      emit(state, key, value)
       return
     case 'number': {
       if (state.checkLiterals && numberTextDependsOnLiteral(value)) state.literalNeeded = true
       const text = phpNumberText(value)
-      if (text !== undefined) pairs.push([key, text])
+      if (text !== undefined) emit(state, key, text)
       return
     }
     case 'boolean':
-      pairs.push([key, value ? '1' : '0'])
+      emit(state, key, value ? '1' : '0')
       return
     case 'undefined':
       return
     case 'object':
       if (value === null) return
       if (value instanceof NumberLiteral) {
-        if (integerLiteralMayBeFloat(value.text)) state.floatChoices.push({ at: pairs.length, floatText: phpFloatText(Number(value.text)) })
-        pairs.push([key, phpNumberLiteralText(value.text)])
+        if (integerLiteralMayBeFloat(value.text)) state.floatChoices.push({ at: state.pairs.length, floatText: phpFloatText(Number(value.text)) })
+        emit(state, key, phpNumberLiteralText(value.text))
         return
       }
       // Recursion stays shallow: depth is bounded before it can exhaust the stack.
       if (depth > maxDepth) {
         throw new MalformedBodyError(`the payload nests deeper than ${maxDepth} levels`)
       }
-      flattenChildren(state, key, value, depth, remembered)
+      if (state.joining !== undefined) flattenChildrenInKeyOrder(state, key, value, depth)
+      else flattenChildren(state, key, value, depth, remembered)
       return
     default:
       throw new MalformedBodyError(`the payload holds a ${typeof value} at "${key}", which a form or JSON body cannot carry`)
   }
+}
+
+function emit (state: Flattening, key: string, text: string): void {
+  const joining = state.joining
+  if (joining === undefined) state.pairs.push([key, text])
+  else if (joining.parts.push(key, text) >= PARTS_PER_PIECE) joinParts(joining)
 }
 
 function flattenChildren (state: Flattening, key: string, value: object, depth: number, remembered: boolean): void {
@@ -160,6 +208,62 @@ function flattenChildren (state: Flattening, key: string, value: object, depth: 
 function flattenChild (state: Flattening, children: ChildKeys | undefined, child: string, childText: string, value: unknown, depth: number): void {
   if (isForbidden(child)) state.forbiddenKeys = true
   flattenValue(state, childText, value, depth + 1, children !== undefined && childText.length <= MAX_REMEMBERED_KEY_LENGTH)
+}
+
+function flattenTopLevelInKeyOrder (state: Flattening, payload: Record<string, unknown>): void {
+  const names = Object.keys(payload)
+  const order = topLevelOrder(payload, names)
+  if (order === undefined) {
+    state.unorderable = true
+    return
+  }
+  for (let at = 0; at < order.length; at++) {
+    const name = names[order[at] as number] as string
+    if (isForbidden(name)) state.forbiddenKeys = true
+    flattenValue(state, name, payload[name], 1, false)
+    if (state.unorderable) return
+  }
+}
+
+function flattenChildrenInKeyOrder (state: Flattening, key: string, value: object, depth: number): void {
+  const joining = state.joining as Joining
+  const parts = joining.parts
+  const prefix = key + '['
+  if (Array.isArray(value)) {
+    const { order, closed } = itemOrder(value.length)
+    for (let at = 0; at < order.length; at++) {
+      const index = order[at] as number
+      const item: unknown = value[index]
+      // Text, most of a payload, is pushed in parts, so its key is never made a string of its own.
+      if (typeof item === 'string') {
+        if (parts.push(prefix, closed[index] as string, item) >= PARTS_PER_PIECE) joinParts(joining)
+      } else {
+        flattenValue(state, prefix + (closed[index] as string), item, depth + 1, false)
+        if (state.unorderable) return
+      }
+    }
+    return
+  }
+  const object = value as Record<string, unknown>
+  const names = Object.keys(object)
+  const ordered = childOrder(names)
+  if (ordered === undefined) {
+    state.unorderable = true
+    return
+  }
+  const { order, closed } = ordered
+  for (let at = 0; at < order.length; at++) {
+    const place = order[at] as number
+    const name = names[place] as string
+    const child = object[name]
+    if (typeof child === 'string' && !isForbidden(name)) {
+      if (parts.push(prefix, closed[place] as string, child) >= PARTS_PER_PIECE) joinParts(joining)
+    } else {
+      if (isForbidden(name)) state.forbiddenKeys = true
+      flattenValue(state, prefix + (closed[place] as string), child, depth + 1, false)
+      if (state.unorderable) return
+    }
+  }
 }
 
 /** Whether `Object.prototype` has an enumerable key, which `for…in` would add to every object's own (a polluted prototype). */

@@ -1,7 +1,7 @@
 // base64(HMAC-SHA1(key, url + key1 + value1 + …)), pairs sorted by key: docs/signature-rule.md, vendor page "Generating a Signature".
 /// <reference lib="es2024.string" />
-import { createHmac, timingSafeEqual } from 'node:crypto'
-import { flattenPayload, type Pair } from './flatten.js'
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { flattenPayload, SURROGATE, type Pair } from './flatten.js'
 
 /** The HTTP header that carries the signature (Node lower-cases header names). */
 export const SIGNATURE_HEADER = 'x-calltracking-signature'
@@ -25,16 +25,19 @@ export function signatureBaseString (url: string, payload: SignaturePayload): st
     return SURROGATE.test(base) ? exactBaseString(url, sorted) : base
   }
   // Few pairs: sorted as indexes, so a remembered order serves the next pairs with the same keys.
-  const order = sortOrder(given)
+  const remembered = given.length === lastKeys.length && sameKeys(given, lastKeys)
+  const order = remembered ? lastOrder : sortOrder(given)
   let base = url
   for (let at = 0; at < order.length; at++) {
     const pair = given[order[at] as number] as Pair
     base += pair[0] + pair[1]
   }
+  // Remembered keys are distinct and hold no surrogate, which is all the order depends on; between such keys a value's
+  // lone surrogate stays lone, so the whole string made well formed is each part made so (docs/design.md, "Sorting").
+  if (remembered) return wellFormed(base)
   return SURROGATE.test(base) ? exactBaseString(url, order.map((at) => given[at] as Pair)) : base
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/
 
 function exactBaseString (url: string, pairs: readonly Pair[]): string {
   // Lone surrogates become U+FFFD per part, as each part is UTF-8 encoded on its own.
@@ -64,7 +67,6 @@ let lastOrder: readonly number[] = []
 /** Where each pair of the sorted order is in `pairs` (by code units), for at most INSERTION_SORT_MAX pairs. */
 function sortOrder (pairs: readonly Pair[]): readonly number[] {
   const count = pairs.length
-  if (count === lastKeys.length && sameKeys(pairs, lastKeys)) return lastOrder
   const order = Array.from({ length: count }, (_, at) => at)
   sortIndexes(pairs, order)
   if (distinctAndShort(pairs, order)) {
@@ -79,11 +81,11 @@ function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
   return true
 }
 
-/** Whether the pairs, in sorted `order`, have no key twice (so their order does not depend on values) and none too long to keep. */
+/** Whether the pairs, in sorted `order`, have no key twice (so their order does not depend on values), none too long to keep, and no surrogate in a key. */
 function distinctAndShort (pairs: readonly Pair[], order: readonly number[]): boolean {
   for (let at = 0; at < order.length; at++) {
     const key = (pairs[order[at] as number] as Pair)[0]
-    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (pairs[order[at - 1] as number] as Pair)[0])) return false
+    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (pairs[order[at - 1] as number] as Pair)[0]) || SURROGATE.test(key)) return false
   }
   return true
 }
@@ -146,6 +148,20 @@ export interface VerifySignatureOptions {
 
 /** `true` when the header's base64 text equals the signature under any key, in constant time. @throws {TypeError} for an empty or non-string key or list */
 export function verifySignature ({ key, url, payload, signature }: VerifySignatureOptions): boolean {
+  return matches(key, signature, url, payload, undefined)
+}
+
+/**
+ * `verifySignature` given the pairs already joined in key order, in pieces (`joinedPairsInKeyOrder`): the signature
+ * base string is `url` then each piece, hashed one after another, never copied into one string. Internal: the
+ * plugin's own reading.
+ * @throws {TypeError} as `verifySignature`
+ */
+export function verifyJoinedPairs ({ key, url, joined, signature }: Omit<VerifySignatureOptions, 'payload'> & { joined: readonly string[] }): boolean {
+  return matches(key, signature, url, undefined, joined)
+}
+
+function matches (key: SignatureKeys, signature: string | readonly string[] | undefined, url: string, payload: SignaturePayload | undefined, joined: readonly string[] | undefined): boolean {
   if (typeof key === 'string') assertKey(key)
   else {
     if (!Array.isArray(key)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
@@ -157,19 +173,37 @@ export function verifySignature ({ key, url, payload, signature }: VerifySignatu
   // UTF-8, not Latin-1, which keeps only the low byte: "Ł" (U+0141) would pass for "A".
   const received = Buffer.from(signature, 'utf8')
   if (received.length !== SIGNATURE_LENGTH) return false
-  const base = signatureBaseString(url, payload)
-  if (typeof key === 'string') return timingSafeEqual(Buffer.from(hmac(key, base), 'utf8'), received)
+  // Without `joined`, the pairs are sorted and joined here: `url` alone then stands for the whole base string.
+  const base = joined === undefined ? signatureBaseString(url, payload as SignaturePayload) : url
+  if (typeof key === 'string') return timingSafeEqual(Buffer.from(hmac(key, base, joined), 'utf8'), received)
   let matched = false
   // Every key is tried, so timing does not tell which one matched.
   for (const candidate of key) {
-    const expected = Buffer.from(hmac(candidate, base), 'utf8')
+    const expected = Buffer.from(hmac(candidate, base, joined), 'utf8')
     if (timingSafeEqual(expected, received)) matched = true
   }
   return matched
 }
 
-function hmac (key: string, base: string): string {
-  return createHmac('sha1', key).update(base, 'utf8').digest('base64')
+function hmac (key: string, base: string, rest?: readonly string[]): string {
+  const digest = createHmac('sha1', keyObjectOf(key)).update(base, 'utf8')
+  if (rest !== undefined) for (const piece of rest) digest.update(piece, 'utf8')
+  return digest.digest('base64')
+}
+
+// A key made a KeyObject once rather than on every HMAC (its UTF-8 bytes, as `createHmac` takes a string): a route
+// verifies with the same one or two keys every time. Bounded; a key is kept where the route keeps it anyway.
+const MAX_KEY_OBJECTS = 16
+const keyObjects = new Map<string, KeyObject>()
+
+function keyObjectOf (key: string): KeyObject {
+  let keyObject = keyObjects.get(key)
+  if (keyObject === undefined) {
+    if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.clear()
+    keyObject = createSecretKey(Buffer.from(key, 'utf8'))
+    keyObjects.set(key, keyObject)
+  }
+  return keyObject
 }
 
 function assertKey (key: unknown): asserts key is string {

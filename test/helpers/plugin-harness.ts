@@ -105,3 +105,21 @@ export async function hookApp (t: { teardown: (fn: () => unknown) => void }, opt
   await app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, ...options })
   return app
 }
+
+/** A request the PHP sender made, captured by `node scripts/php-e2e.mjs --capture` (test/fixtures/php-sender-*.json). */
+export interface CapturedRequest { as: 'json' | 'form', tamper: boolean, url: string, key: string, contentType: string, signature: string, body: string }
+
+/** The captured requests of one fixture file. */
+export function capturedRequests (file: string): CapturedRequest[] {
+  return (JSON.parse(readFileSync(new globalThis.URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as { requests: CapturedRequest[] }).requests
+}
+
+/** Posts a captured request, as PHP sent it, to `/webhooks/magnetis` at `address` over a real socket: its status and reply. */
+export async function replayCaptured (address: string, request: CapturedRequest): Promise<{ status: number, reply: Record<string, unknown> }> {
+  const response = await fetch(`${address}/webhooks/magnetis`, {
+    method: 'POST',
+    headers: { 'content-type': request.contentType, 'x-calltracking-signature': request.signature },
+    body: request.body
+  })
+  return { status: response.status, reply: await response.json() as Record<string, unknown> }
+}

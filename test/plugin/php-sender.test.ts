@@ -5,12 +5,11 @@
 // -0.0 becomes -0 and 123456789012345.0 becomes 123456789012345) and as a
 // form. Replayed over real loopback HTTP, so CI needs no PHP.
 import t from 'tap'
-import { readFileSync } from 'node:fs'
 import Fastify from 'fastify'
 import magnetisWebhooks from '../../lib/index.js'
+import { capturedRequests, replayCaptured } from '../helpers/plugin-harness.js'
 
-interface Captured { as: 'json' | 'form', tamper: boolean, url: string, key: string, contentType: string, signature: string, body: string }
-const { requests } = JSON.parse(readFileSync(new URL('../fixtures/php-sender-requests.json', import.meta.url), 'utf8')) as { requests: Captured[] }
+const requests = capturedRequests('php-sender-requests.json')
 
 t.test('every PHP delivery as signed verifies, as JSON and as a form; a tampered one gets 401', async t => {
   const { url, key } = requests[0]!
@@ -20,13 +19,8 @@ t.test('every PHP delivery as signed verifies, as JSON and as a form; a tampered
   t.teardown(() => app.close())
   t.equal(requests.length, 4)
   for (const request of requests) {
-    const response = await fetch(`${address}/webhooks/magnetis`, {
-      method: 'POST',
-      headers: { 'content-type': request.contentType, 'x-calltracking-signature': request.signature },
-      body: request.body
-    })
-    const reply = await response.json() as Record<string, unknown>
-    t.equal(response.status, request.tamper ? 401 : 200, `${request.as}${request.tamper ? ', tampered' : ''}: ${JSON.stringify(reply)}`)
+    const { status, reply } = await replayCaptured(address, request)
+    t.equal(status, request.tamper ? 401 : 200, `${request.as}${request.tamper ? ', tampered' : ''}: ${JSON.stringify(reply)}`)
     if (!request.tamper) t.same(reply, { ok: true, event: 'test', id: 'call-5f1d2c3b-numbers' })
   }
 })

@@ -81,6 +81,21 @@ t.test('the same keys in the same order again sort from the remembered order, wh
   t.pass(`held for ${numRuns} runs`)
 })
 
+t.test('from the remembered order, values with surrogates (paired or lone) sign as the reference signer signs them', async t => {
+  fc.assert(fc.property(distinctKeyPairs, fc.array(anyText, { minLength: 64, maxLength: 64 }), (list, values) => {
+    const again = list.map(([key], index) => [key, values[index] as string] as [string, string])
+    signatureBaseString(URL_TYPED, list)
+    return signatureBaseString(URL_TYPED, again) === referenceBaseString(URL_TYPED, again) && sign('k', URL_TYPED, again) === referenceSign('k', URL_TYPED, again)
+  }), { numRuns })
+  const keys: Array<[string, string]> = [['b', '1'], ['a', '2']]
+  t.equal(signatureBaseString(URL_TYPED, keys), `${URL_TYPED}a2b1`)
+  t.equal(signatureBaseString(URL_TYPED, [['b', '\uDC00'], ['a', 'x\uD83D']]), `${URL_TYPED}ax\uFFFDb\uFFFD`, 'halves in two values, a key between: each U+FFFD')
+  t.equal(signatureBaseString(URL_TYPED, [['b', '\u{1F600}'], ['a', '\uE000']]), `${URL_TYPED}a\uE000b\u{1F600}`)
+  const astral: Array<[string, string]> = [['a\u{1F600}', '1'], ['a\uE000', '2']]
+  t.equal(signatureBaseString(URL_TYPED, astral), `${URL_TYPED}a\uE0002a\u{1F600}1`, 'a key with a surrogate: by UTF-8 bytes')
+  t.equal(signatureBaseString(URL_TYPED, astral), `${URL_TYPED}a\uE0002a\u{1F600}1`, 'and again: such keys are never remembered')
+})
+
 t.test('repeated keys are sorted by value every time, never from a remembered order', async t => {
   const first: Array<[string, string]> = [['b', '2'], ['a', '1'], ['a', '3']]
   const swapped: Array<[string, string]> = [['b', '2'], ['a', '3'], ['a', '1']]
