@@ -374,8 +374,9 @@ function render (report) {
       ['one `createHmac(\'sha1\')` over the base string', rate(ns.floor), us(ns.floor), '1.00', ''],
       ['JSON floor: `JSON.parse` + one HMAC', rate(ns.floorJson), us(ns.floorJson), times(ns.floorJson, ns.floor), '1.00'],
       ['form floor: `fast-querystring` + one HMAC', rate(ns.floorForm), us(ns.floorForm), times(ns.floorForm, ns.floor), '1.00'],
-      ['**ours from raw JSON bytes**: `pairsFromBody` + `verifySignature`', rate(ns.oursRawJson), us(ns.oursRawJson), times(ns.oursRawJson, ns.floor), times(ns.oursRawJson, ns.floorJson)],
-      ['**ours from raw form bytes**: `pairsFromBody` + `verifySignature`', rate(ns.oursRawForm), us(ns.oursRawForm), times(ns.oursRawForm, ns.floor), times(ns.oursRawForm, ns.floorForm)],
+      ['**ours from raw JSON bytes**: `verifyRawBody` (what the route runs)', rate(ns.oursRawJson), us(ns.oursRawJson), times(ns.oursRawJson, ns.floor), times(ns.oursRawJson, ns.floorJson)],
+      ['**ours from raw form bytes**: `verifyRawBody` (what the route runs)', rate(ns.oursRawForm), us(ns.oursRawForm), times(ns.oursRawForm, ns.floor), times(ns.oursRawForm, ns.floorForm)],
+      ['ours from raw JSON bytes in two public steps: `pairsFromBody` + `verifySignature`', rate(ns.oursTwoStepJson), us(ns.oursTwoStepJson), times(ns.oursTwoStepJson, ns.floor), times(ns.oursTwoStepJson, ns.floorJson)],
       ['ours: `verifySignature` on the pairs', rate(ns.ours), us(ns.ours), times(ns.ours, ns.floor), ''],
       ['ours: `verifySignature` on the object (flattened inside)', rate(ns.oursObject), us(ns.oursObject), times(ns.oursObject, ns.floor), ''],
       ['peer: twilio `validateRequest` on the flat params', rate(ns.twilio), us(ns.twilio), times(ns.twilio, ns.floor), ''],
@@ -388,15 +389,17 @@ function render (report) {
     earlier.push(['verification faster than the peer (seed sample)', `ours ${rate(ns.ours)} ops/s vs twilio ${rate(ns.twilio)} ops/s (${fixed(ns.twilio / ns.ours, 2)}×)`, metOrMissed(ns.ours < ns.twilio)])
     earlier.push([`verification within ${EARLIER_TARGETS.floor}× of the raw HMAC floor (seed sample)`, `${times(ns.ours, ns.floor)}×`, metOrMissed(ns.ours / ns.floor <= EARLIER_TARGETS.floor)])
 
-    out.push('\n## Scaling: verification time by body size\n\nThe sample grown with visitor `utm` items (so the number of POST variables grows too) to an exact JSON size. µs per KiB of JSON body (the form body of the same pairs is longer: its own KiB are not used).\n')
+    out.push('\n## Scaling: verification time by body size\n\nThe sample grown with visitor `utm` items (so the number of POST variables grows too) to an exact JSON size. µs per KiB of JSON body (the form body of the same pairs is longer: its own KiB are not used). \"raw\" is `verifyRawBody`, what the route runs: past 4 KiB of JSON it joins the pairs in key order instead of sorting them; \"two steps\" is `pairsFromBody` + `verifySignature`, which always sorts.\n')
     const perKiB = (value, size) => value / 1000 / (size / 1024)
-    out.push(table(['JSON body', 'pairs', 'HMAC µs', 'ours (pairs) µs', 'JSON floor µs', 'raw JSON µs', 'raw JSON µs/KiB', 'raw JSON × floor', 'form floor µs', 'raw form µs', 'raw form × floor', 'twilio µs'],
+    out.push(table(['JSON body', 'pairs', 'HMAC µs', 'ours (pairs) µs', 'JSON floor µs', 'raw JSON µs', 'raw JSON µs/KiB', 'raw JSON × floor', 'two steps µs/KiB', 'form floor µs', 'raw form µs', 'raw form × floor', 'twilio µs'],
       scaling.map((row) => [kib(row.size), fixed(row.pairs), us(row.ns.floor), us(row.ns.ours), us(row.ns.floorJson), us(row.ns.oursRawJson),
-        fixed(perKiB(row.ns.oursRawJson, row.size), 2), times(row.ns.oursRawJson, row.ns.floorJson), us(row.ns.floorForm), us(row.ns.oursRawForm),
+        fixed(perKiB(row.ns.oursRawJson, row.size), 2), times(row.ns.oursRawJson, row.ns.floorJson), fixed(perKiB(row.ns.oursTwoStepJson, row.size), 2), us(row.ns.floorForm), us(row.ns.oursRawForm),
         times(row.ns.oursRawForm, row.ns.floorForm), us(row.ns.twilio)])))
     const rawPerKiB = scaling.map((row) => perKiB(row.ns.oursRawJson, row.size))
     const rawSpread = Math.max(...rawPerKiB) / Math.min(...rawPerKiB)
-    targets.push([`µs per KiB from raw JSON bytes flat within ${TARGETS.perKiB}× from 1 KiB to 1 MiB`, `slowest ÷ fastest = ${fixed(rawSpread, 2)}× (${rawPerKiB.map((value) => fixed(value, 2)).join(', ')} µs/KiB)`, metOrMissed(rawSpread <= TARGETS.perKiB)])
+    const floorPerKiB = scaling.map((row) => perKiB(row.ns.floorJson, row.size))
+    const floorSpread = Math.max(...floorPerKiB) / Math.min(...floorPerKiB)
+    targets.push([`µs per KiB from raw JSON bytes flat within ${TARGETS.perKiB}× from 1 KiB to 1 MiB`, `slowest ÷ fastest = ${fixed(rawSpread, 2)}× (${rawPerKiB.map((value) => fixed(value, 2)).join(', ')} µs/KiB; the JSON floor's own: ${fixed(floorSpread, 2)}×)`, metOrMissed(rawSpread <= TARGETS.perKiB)])
     const oursPerKiB = scaling.filter((row) => row.size >= 16 * 1024).map((row) => row.ns.ours / row.size)
     const spread = Math.max(...oursPerKiB) / Math.min(...oursPerKiB)
     earlier.push([`time per KiB flat within ${EARLIER_TARGETS.perKiB}× from 16 KiB to 1 MiB`, `slowest ÷ fastest = ${fixed(spread, 2)}×`, metOrMissed(spread <= EARLIER_TARGETS.perKiB)])
