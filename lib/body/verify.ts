@@ -1,5 +1,5 @@
 // A raw body against its signature, as the plugin checks every delivery: docs/signature-rule.md, steps 1 to 5.
-import { verifyJoinedPairs, verifySignature, type SignatureKeys } from '../signature/sign.js'
+import { assertKeys, verifyJoinedPairs, verifySignature, type SignatureKeys } from '../signature/sign.js'
 import { DEFAULT_MAX_DEPTH } from '../signature/flatten.js'
 import { readBody, type ReadBody } from './read.js'
 
@@ -20,10 +20,12 @@ export interface VerifyRawBodyOptions {
  * the plugin reads it: `pairsFromBody`'s pairs, a JSON body's integer literals also read as PHP floats
  * (docs/signature-rule.md, "Numbers"), and a long JSON body's pairs joined in key order rather than sorted
  * (docs/design.md, "Key order"). Compared in constant time; any one of several keys may match.
- * @throws {TypeError} for an empty or non-string key or list; {UnsupportedMediaTypeError} (415) for a media type
+ * @throws {TypeError} for an empty or non-string key or list (before the body is read); {UnsupportedMediaTypeError} (415) for a media type
  * other than JSON or a form; {MalformedBodyError} (400) for bad JSON or nesting past `maxDepth`
  */
 export function verifyRawBody ({ key, url, rawBody, contentType, signature, maxDepth = DEFAULT_MAX_DEPTH }: VerifyRawBodyOptions): boolean {
+  // A bad key is the caller's mistake whatever the body: said first.
+  assertKeys(key)
   return verifyReadBody(readBody(rawBody, contentType, maxDepth, true), key, url, signature)
 }
 

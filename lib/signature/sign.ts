@@ -32,8 +32,9 @@ export function signatureBaseString (url: string, payload: SignaturePayload): st
     const pair = given[order[at] as number] as Pair
     base += pair[0] + pair[1]
   }
-  // Remembered keys are distinct and hold no surrogate, which is all the order depends on; between such keys a value's
-  // lone surrogate stays lone, so the whole string made well formed is each part made so (docs/design.md, "Sorting").
+  // Remembered keys are distinct, not empty and hold no surrogate: the order depends on keys alone, and a key stands
+  // between the URL and each value and between any two values, so no lone surrogate can meet another half; the whole
+  // string made well formed is each part made so (docs/design.md, "Sorting the pairs").
   if (remembered) return wellFormed(base)
   return SURROGATE.test(base) ? exactBaseString(url, order.map((at) => given[at] as Pair)) : base
 }
@@ -81,11 +82,11 @@ function sameKeys (pairs: readonly Pair[], keys: readonly string[]): boolean {
   return true
 }
 
-/** Whether the pairs, in sorted `order`, have no key twice (so their order does not depend on values), none too long to keep, and no surrogate in a key. */
+/** Whether the pairs, in sorted `order`, have no key twice (so their order does not depend on values), none empty or too long to keep, and no surrogate in a key. */
 function distinctAndShort (pairs: readonly Pair[], order: readonly number[]): boolean {
   for (let at = 0; at < order.length; at++) {
     const key = (pairs[order[at] as number] as Pair)[0]
-    if (key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (pairs[order[at - 1] as number] as Pair)[0]) || SURROGATE.test(key)) return false
+    if (key.length === 0 || key.length > MAX_KEPT_KEY_LENGTH || (at > 0 && key === (pairs[order[at - 1] as number] as Pair)[0]) || SURROGATE.test(key)) return false
   }
   return true
 }
@@ -162,12 +163,7 @@ export function verifyJoinedPairs ({ key, url, joined, signature }: Omit<VerifyS
 }
 
 function matches (key: SignatureKeys, signature: string | readonly string[] | undefined, url: string, payload: SignaturePayload | undefined, joined: readonly string[] | undefined): boolean {
-  if (typeof key === 'string') assertKey(key)
-  else {
-    if (!Array.isArray(key)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
-    if (key.length === 0) throw new TypeError('fastify-magnetis-webhooks: the list of signature keys is empty')
-    for (const candidate of key) assertKey(candidate)
-  }
+  assertKeys(key)
   if (typeof signature !== 'string' || signature.length !== SIGNATURE_LENGTH) return false
 
   // UTF-8, not Latin-1, which keeps only the low byte: "Ł" (U+0141) would pass for "A".
@@ -204,6 +200,16 @@ function keyObjectOf (key: string): KeyObject {
     keyObjects.set(key, keyObject)
   }
   return keyObject
+}
+
+/** Checks a signature key or list of keys, as `verifySignature` does. @throws {TypeError} for an empty or non-string key, or an empty list */
+export function assertKeys (key: unknown): asserts key is SignatureKeys {
+  if (typeof key === 'string') assertKey(key)
+  else {
+    if (!Array.isArray(key)) throw new TypeError('fastify-magnetis-webhooks: the signature key must be a string or a list of strings')
+    if (key.length === 0) throw new TypeError('fastify-magnetis-webhooks: the list of signature keys is empty')
+    for (const candidate of key) assertKey(candidate)
+  }
 }
 
 function assertKey (key: unknown): asserts key is string {

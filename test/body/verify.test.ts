@@ -90,6 +90,7 @@ t.test('bad input: the errors the plugin replies with, and a bad key is a TypeEr
   t.throws(() => verify(JSON.stringify({ a: 'x'.repeat(5000), b: [[[1]]] }).replace(/}$/, ''), JSON_TYPE, 'x'.repeat(28)), { statusCode: 400, message: /not valid JSON/ }, 'long and truncated')
   t.throws(() => verify('a=b', 'text/plain', 'x'.repeat(28)), { statusCode: 415, message: /text\/plain/ })
   t.throws(() => verifyRawBody({ key: '', url: URL_AS_TYPED, rawBody: '{}', contentType: JSON_TYPE, signature: 'x' }), TypeError)
+  t.throws(() => verifyRawBody({ key: [], url: URL_AS_TYPED, rawBody: '{"a":', contentType: 'text/plain', signature: 'x' }), TypeError, 'a bad key is said before the body is read')
   const deep = JSON.stringify({ pad: 'x'.repeat(5000), a: { b: { c: 'd' } } })
   t.throws(() => verifyRawBody({ key: KEY, url: URL_AS_TYPED, rawBody: deep, contentType: JSON_TYPE, signature: 'x', maxDepth: 1 }), { statusCode: 400, message: /deeper than 1/ }, 'maxDepth holds on the key-order path')
   t.equal(verifyRawBody({ key: KEY, url: URL_AS_TYPED, rawBody: deep, contentType: JSON_TYPE, signature: referenceSign(KEY, URL_AS_TYPED, JSON.parse(deep)), maxDepth: 2 }), true)
