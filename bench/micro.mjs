@@ -51,8 +51,16 @@ function measureGroup (cases, seconds) {
       const batch = batches[name]
       // Batches of a few slow calls (large bodies) start from a full
       // collection (run.mjs passes --expose-gc), so that none pays for the
-      // garbage of another case; small calls share their collections evenly.
-      if (batch < 10) global.gc?.()
+      // garbage of another case, then one untimed call of the same case: a
+      // full collection shrinks the young generation, and a lone call timed
+      // right after it would pay for growing it back (and for promoting its
+      // own live data while it does), which no receiver of such bodies pays
+      // in steady state (docs/performance.md, "Issue 13, sixth pass"). Small
+      // calls share their collections evenly.
+      if (batch < 10) {
+        global.gc?.()
+        sink += fn() ? 1 : 0
+      }
       const before = process.cpuUsage()
       for (let index = 0; index < batch; index++) sink += fn() ? 1 : 0
       const used = process.cpuUsage(before)

@@ -30,13 +30,13 @@ const MAX_ERRORS = 20
 
 /** Compiles the resource schemas once (`schemas` replaces some built-in ones) and returns a validator. @throws {TypeError} when a replacement is not a TypeBox schema */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
-  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, properties: PropertyChecks | undefined }>()
+  const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, convertProperties: PropertyConverter | undefined }>()
   for (const resource of RESOURCE_NAMES) {
     const schema = schemas[resource] ?? RESOURCE_SCHEMAS[resource]
     // Compiled first, so a schema that is not TypeBox's fails with TypeBox's own error.
     const check = TypeCompiler.Compile(schema)
     const plan = planOf(schema)
-    compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), properties: propertyChecksOf(schema) })
+    compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), convertProperties: propertyConverterOf(schema) })
   }
 
   function prepare<R extends ResourceName> (resource: R, data: unknown, encoding: BodyEncoding, owned = false): PrepareResult<ResourceData[R]> {
@@ -51,7 +51,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     const shaped = shapeByPlan(entry.plan, owned ? data : cloneData(data), encoding === 'form')
     // Most deliveries need no conversion; Convert costs more than a compiled check.
     if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
-    const value = entry.properties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(entry.properties, shaped)
+    const value = entry.convertProperties === undefined ? Value.Convert(entry.schema, shaped) : entry.convertProperties(shaped)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
     return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }
@@ -59,31 +59,32 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
   return { prepare }
 }
 
-/** A compiled check of each property of an `Object` schema, for `convertProperties`. */
-type PropertyChecks = Array<{ key: string, property: TSchema, check: TypeCheck<TSchema> }>
-
-/** The checks of an `Object` schema's properties; `undefined` for another kind, or one with an `$id` that a `Ref` inside may name. */
-function propertyChecksOf (schema: TSchema): PropertyChecks | undefined {
-  if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
-  return Object.getOwnPropertyNames(schema.properties).map((key) => {
-    const property = (schema.properties as Record<string, TSchema>)[key] as TSchema
-    return { key, property, check: TypeCompiler.Compile(property) }
-  })
-}
+/** `Value.Convert` of an `Object` schema, property by property: data that is no object is given back as it is. */
+type PropertyConverter = (value: unknown) => unknown
 
 /**
- * `Value.Convert` of an `Object` schema property by property, a property that already passes its compiled check left as it
- * is: Convert gives such a value back unchanged (a union returns a matching value as it is, and every other kind converts
+ * The `PropertyConverter` of an `Object` schema, as a function generated for it; `undefined` for another kind, or one
+ * with an `$id` that a `Ref` inside may name. A property that already passes its compiled check is left as it is:
+ * Convert gives such a value back unchanged (a union returns a matching value as it is, and every other kind converts
  * only what does not match), so only the properties a form sends as text are converted (docs/performance.md).
  */
-function convertProperties (properties: PropertyChecks, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
-  const object = value as Record<string, unknown>
-  for (const { key, property, check } of properties) {
-    if (!(key in object)) continue
-    if (!check.Check(object[key])) object[key] = Value.Convert(property, object[key])
-  }
-  return object
+function propertyConverterOf (schema: TSchema): PropertyConverter | undefined {
+  if (schema[Kind] !== 'Object' || schema.$id !== undefined) return undefined
+  const properties = schema.properties as Record<string, TSchema>
+  const keys = Object.getOwnPropertyNames(properties)
+  const schemas = keys.map((key) => properties[key] as TSchema)
+  const checks = schemas.map((property) => TypeCompiler.Compile(property))
+  // Each property read and written by its name, as TypeBox's compiled checks read them (see compileShape).
+  const body = keys.map((key, at) => {
+    const name = JSON.stringify(key)
+    return `if (${name} in v && !checks[${at}].Check(v[${name}])) v[${name}] = convert(schemas[${at}], v[${name}])\n`
+  }).join('')
+  return new Function('checks', 'schemas', 'convert', 'isArray',
+    `return (v) => {\nif (v === null || typeof v !== 'object' || isArray(v)) return v\n${body}return v\n}`)(checks, schemas, convertValue, Array.isArray) as PropertyConverter
+}
+
+function convertValue (schema: TSchema, value: unknown): unknown {
+  return Value.Convert(schema, value)
 }
 
 /** Errors as paths and messages, a union's replaced by those of the member it got furthest into, so a 422 names the field at fault. */
@@ -191,48 +192,118 @@ export function shapeBySchema (schema: TSchema, value: unknown, holes = false): 
 }
 
 function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown {
-  if (value === null || typeof value !== 'object') return value
-  const kind = plan.kind
-  if (kind === 'Union') {
-    const fits = Array.isArray(value) && plan.listMembers.length > 0 ? plan.listMembers : plan.objectMembers
-    return fits.length === 1 ? shapeByPlan(fits[0] as SchemaPlan, value, holes) : value
+  const shapers = plan.shapers
+  const shape = holes ? (shapers[1] ??= compileShape(plan, true)) : (shapers[0] ??= compileShape(plan, false))
+  return shape(value)
+}
+
+/**
+ * The shaping of one schema as a function generated for it, as `compileMayFill` is and for the same reason: each
+ * property is read and written by its name, where a loop over the plan's keys makes every read and write a keyed one
+ * (docs/performance.md, "Issue 13, sixth pass"). The rules, part by part:
+ * - a value that is not an object is left as it is;
+ * - a union shapes by its one member that fits (a list member for a list, if any, else an object or record member),
+ *   and leaves the value as it is when none or several fit;
+ * - a list where an object or record fits becomes an object keyed by index (with `holes`, `null` items get no key);
+ * - a list's items, a record's values and an object's present properties are shaped by their schemas; an object's
+ *   absent properties get their fill (`absentAs`, else `default`);
+ * - any other kind is left as it is.
+ */
+function compileShape (root: SchemaPlan, holes: boolean): (value: unknown) => unknown {
+  const numbers = new Map<SchemaPlan, number>()
+  const functions: string[] = []
+  const fills: unknown[] = []
+  // A part that never changes a value (a leaf, or a union of leaves: most fields) is not called at all.
+  const call = (plan: SchemaPlan, argument: string): string | undefined => {
+    if (neverShapes(plan)) return undefined
+    let number = numbers.get(plan)
+    if (number === undefined) {
+      number = functions.length
+      numbers.set(plan, number)
+      functions.push('')
+      functions[number] = `function s${number} (v) {\nif (v === null || typeof v !== 'object') return v\n${bodyOf(plan, number)}\n}`
+    }
+    return `s${number}(${argument})`
   }
-  if (Array.isArray(value)) {
-    if (kind === 'Object' || kind === 'Record') {
-      const object: Record<string, unknown> = {}
-      for (let index = 0; index < value.length; index++) {
-        if (!holes || value[index] !== null) object[index] = value[index]
+  const only = (members: SchemaPlan[]): string => members.length === 1 ? call(members[0] as SchemaPlan, 'v') ?? 'v' : 'v'
+  const asObject = (number: number): string => `if (isArray(v)) return s${number}(indexed(v))\n`
+  const bodyOf = (plan: SchemaPlan, number: number): string => {
+    switch (plan.kind) {
+      case 'Union':
+        if (plan.listMembers.length === 0) return `return ${only(plan.objectMembers)}`
+        return `return isArray(v) ? ${only(plan.listMembers)} : ${only(plan.objectMembers)}`
+      case 'Array': {
+        const item = call(plan.items as SchemaPlan, 'v[i]')
+        return item === undefined ? 'return v' : `if (isArray(v)) for (let i = 0; i < v.length; i++) v[i] = ${item}\nreturn v`
       }
-      return shapeByPlan(plan, object, holes)
+      case 'Record': {
+        const item = call(plan.patternItems[0] as SchemaPlan, 'v[k]')
+        return asObject(number) + (item === undefined ? 'return v' : `for (const k of keys(v)) v[k] = ${item}\nreturn v`)
+      }
+      default:
+        // An object: `call` leaves out every other kind, which never shapes.
+        return asObject(number) + plan.properties.map(({ key, plan: property, fill }) => {
+          const name = JSON.stringify(key)
+          const inner = call(property, `v[${name}]`)
+          const present = inner === undefined ? '' : `v[${name}] = ${inner}`
+          if (fill === NO_FILL) return inner === undefined ? '' : `if (hasOwn(v, ${name})) ${present}\n`
+          fills.push(fill)
+          const filled = `v[${name}] = ${fillExpression(fill, fills.length - 1)}`
+          return inner === undefined ? `if (!hasOwn(v, ${name})) ${filled}\n` : `if (hasOwn(v, ${name})) ${present}\nelse ${filled}\n`
+        }).join('') + 'return v'
     }
-    if (kind === 'Array') {
-      const items = plan.items as SchemaPlan
-      for (let index = 0; index < value.length; index++) value[index] = shapeByPlan(items, value[index], holes)
-    }
-    return value
   }
-  const object = value as Record<string, unknown>
-  if (kind === 'Record') {
-    const items = plan.patternItems[0] as SchemaPlan
-    // The envelope's `data` is a record of anything: nothing to walk.
-    if (items.inert) return object
-    for (const key of Object.keys(object)) object[key] = shapeByPlan(items, object[key], holes)
-    return object
-  }
-  if (kind !== 'Object') return value
-  for (const { key, plan: property, fill } of plan.properties) {
-    if (Object.hasOwn(object, key)) {
-      if (!property.inert) object[key] = shapeByPlan(property, object[key], holes)
-    } else if (fill !== NO_FILL) object[key] = fillValue(fill)
-  }
+  const entry = call(root, 'value') ?? 'value'
+  const indexed = holes ? indexedWithoutHoles : indexedWithNulls
+  return new Function('hasOwn', 'isArray', 'keys', 'indexed', 'fills', 'fillValue',
+    `${functions.join('\n')}\nreturn (value) => ${entry}`)(Object.hasOwn, Array.isArray, Object.keys, indexed, fills, fillValue) as (value: unknown) => unknown
+}
+
+/** How a fill is written in generated code: `[]` and primitives as they are, anything else copied per delivery by `fillValue`. */
+function fillExpression (fill: unknown, at: number): string {
+  if (fill === EMPTY_LIST) return '[]'
+  return fill === null || (typeof fill !== 'object' && typeof fill !== 'function') ? `fills[${at}]` : `fillValue(fills[${at}])`
+}
+
+/** A list as an object keyed by index, every item kept (JSON). */
+function indexedWithNulls (list: unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {}
+  for (let index = 0; index < list.length; index++) object[index] = list[index]
   return object
 }
+
+/** A list as an object keyed by index, `null` items (form holes) left out. */
+function indexedWithoutHoles (list: unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {}
+  for (let index = 0; index < list.length; index++) if (list[index] !== null) object[index] = list[index]
+  return object
+}
+
+const neverShapesMemo = new WeakMap<SchemaPlan, boolean>()
+
+/** Whether shaping by this part leaves every value as it is: a kind shaping does not follow, or a union whose fitting member (if exactly one) never shapes. */
+function neverShapes (plan: SchemaPlan): boolean {
+  const known = neverShapesMemo.get(plan)
+  if (known !== undefined) return known
+  // A union that contains itself is taken to shape while it is being decided: the safe answer.
+  neverShapesMemo.set(plan, false)
+  let never: boolean
+  if (plan.kind === 'Union') {
+    const follows = (members: SchemaPlan[]): boolean => members.length === 1 && !neverShapes(members[0] as SchemaPlan)
+    never = !follows(plan.objectMembers) && !follows(plan.listMembers)
+  } else {
+    never = !SHAPED_KINDS.has(plan.kind)
+  }
+  neverShapesMemo.set(plan, never)
+  return never
+}
+
+// Kinds whose values shaping changes (or whose parts it follows).
+const SHAPED_KINDS: ReadonlySet<string> = new Set(['Union', 'Object', 'Record', 'Array'])
 
 /** What `shapeBySchema` and `mayFill` read of one schema and the schemas inside it, worked out once per schema object. */
 interface SchemaPlan {
   kind: string
-  /** A leaf kind: shaping never changes its value. */
-  inert: boolean
   members: SchemaPlan[]
   listMembers: SchemaPlan[]
   objectMembers: SchemaPlan[]
@@ -240,6 +311,8 @@ interface SchemaPlan {
   patternItems: SchemaPlan[]
   additionalSchema: boolean
   properties: Array<{ key: string, plan: SchemaPlan, fill: unknown, fillsAbsent: boolean }>
+  /** `compileShape`'s functions, without and with holes, made at first use. */
+  shapers: [((value: unknown) => unknown)?, ((value: unknown) => unknown)?]
 }
 
 const NO_FILL = Symbol('no fill')
@@ -251,14 +324,14 @@ function planOf (schema: TSchema): SchemaPlan {
   const kind = schema[Kind] as string
   const plan: SchemaPlan = {
     kind,
-    inert: LEAF_KINDS.has(kind),
     members: [],
     listMembers: [],
     objectMembers: [],
     items: undefined,
     patternItems: [],
     additionalSchema: typeof schema.additionalProperties === 'object',
-    properties: []
+    properties: [],
+    shapers: []
   }
   // Registered before its parts, so a schema that contains itself ends the recursion.
   plans.set(schema, plan)
@@ -287,11 +360,11 @@ function isBareEmptyList (fill: unknown): boolean {
   return Array.isArray(fill) && Object.keys(fill).length === 0
 }
 
+/** An object or function fill for one delivery (`[]` and primitives are written as they are: `fillExpression`). */
 function fillValue (fill: unknown): unknown {
-  if (fill === EMPTY_LIST) return []
   if (typeof fill === 'function') return fill()
-  // A copy per delivery, so no handler can change the schema's default; a primitive is its own copy.
-  return fill === null || typeof fill !== 'object' ? fill : structuredClone(fill)
+  // A copy per delivery, so no handler can change the schema's default.
+  return structuredClone(fill)
 }
 
 const OBJECT_KINDS: ReadonlySet<string> = new Set(['Object', 'Record'])

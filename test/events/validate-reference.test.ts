@@ -5,10 +5,10 @@ import fc from 'fast-check'
 import { Type } from '@sinclair/typebox'
 import { unflattenPairs } from '../../lib/signature/unflatten.js'
 import { flattenPayload } from '../../lib/signature/flatten.js'
-import { createResourceValidator } from '../../lib/events/validate.js'
+import { createResourceValidator, shapeBySchema } from '../../lib/events/validate.js'
 import { SAMPLE_PAYLOADS } from '../../lib/events/samples.js'
-import { RESOURCE_SCHEMAS } from '../../lib/events/schemas/index.js'
-import { referenceMayFill, referencePrepare } from '../helpers/reference-prepare.js'
+import { RESOURCE_SCHEMAS, WebhookEnvelope } from '../../lib/events/schemas/index.js'
+import { referenceMayFill, referencePrepare, referenceShape } from '../helpers/reference-prepare.js'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
 const numRuns = Number(process.env.PROPERTY_RUNS ?? 300)
@@ -160,3 +160,39 @@ t.test('an empty-list fill is a new list for each delivery; a list with other ow
     t.not(a.odd, odd, 'a copy, never the schema\'s own list')
   }
 })
+
+// The generated shaper (compileShape) against the reference rules, on schemas of every kind it follows and random
+// JSON-like values whose keys are mostly the schemas' own, with and without form holes.
+const Node = Type.Recursive((This) => Type.Object({
+  name: Type.Optional(Type.String({ default: 'node' })),
+  children: Type.Optional(Type.Union([Type.Array(This), Type.Null()], { absentAs: [] }))
+}))
+const shapeSchemas = {
+  ...RESOURCE_SCHEMAS,
+  envelope: WebhookEnvelope,
+  recursiveThis: Node,
+  records: Type.Record(Type.String(), Type.Object({ n: Type.Optional(Type.Number({ default: 1 })), o: Type.Optional(Type.Object({ p: Type.String() }, { default: { p: 'q' } })) })),
+  lists: Type.Object({ items: Type.Array(Type.Union([Type.Object({ a: Type.Optional(Type.String({ default: 'a' })) }), Type.Null()])), plain: Type.Array(Type.String()) }),
+  twoObjects: Type.Object({ either: Type.Union([Type.Object({ x: Type.Optional(Type.String({ default: 'x' })) }), Type.Object({ y: Type.Optional(Type.String({ default: 'y' })) })]) }),
+  unionOfLists: Type.Object({ many: Type.Union([Type.Array(Type.Object({ z: Type.Optional(Type.Null({ default: null })) })), Type.Tuple([Type.String()])]) }),
+  listOrObject: Type.Object({ u: Type.Union([Type.Object({ w: Type.Optional(Type.String({ default: 'w' })) }), Type.Unknown()]) }),
+  made: Type.Object({ at: Type.Optional(Type.Unknown({ absentAs: () => ({ made: true }) })), other: Type.Intersect([Type.Object({ i: Type.String() })]) })
+}
+const shapeKeys = ['id', 'account', 'events', 'visitor', 'utm', 'name', 'children', 'n', 'o', 'p', 'items', 'plain', 'a', 'either', 'x', 'y', 'many', 'z', 'at', 'other', 'i', 'u', 'w', 'event', 'data', '0', '1', 'extra']
+const { shapeValue } = fc.letrec((tie) => ({
+  shapeValue: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom(null, 'text', '43', 1, true),
+    fc.array(tie('shapeValue'), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom(...shapeKeys), tie('shapeValue'), { maxKeys: 6 }))
+}))
+
+for (const [name, schema] of Object.entries(shapeSchemas)) {
+  t.test(`shapeBySchema (${name}): the generated shaper gives what the reference rules give`, async t => {
+    await fc.assert(fc.property(shapeValue, fc.boolean(), (value, holes) => {
+      const actual = shapeBySchema(schema, structuredClone(value), holes)
+      const expected = referenceShape(schema, structuredClone(value), holes)
+      t.strictSame(actual, expected)
+      return JSON.stringify(actual) === JSON.stringify(expected)
+    }), parameters)
+  })
+}
