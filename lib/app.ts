@@ -33,7 +33,7 @@ function defaultValidator (): ResourceValidator {
 export interface ServedRoute {
   where: string
   shorthand: boolean
-  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Buffer>
+  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable, routeBodyLimit?: number) => Promise<Buffer>
   verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
   route: WebhookRoute
   worker: InboxWorker | undefined

@@ -21,6 +21,20 @@ declare module 'fastify' {
 }
 
 const kEvent = Symbol('fastify-magnetis-webhooks.event')
+/** The prepared webhook route of a request, from its preParsing hook to its preHandler. */
+const kServed = Symbol('fastify-magnetis-webhooks.served')
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [kServed]?: ServedRoute | undefined
+  }
+}
+
+/** The prepared webhook route of a request (`undefined` on any other route); prepares one that start-up did not see. @throws {ConfigurationError} for wrong options */
+function servedRouteOf (routes: AppState['routes'], request: FastifyRequest, config = request.routeOptions.config): ServedRoute | undefined {
+  const magnetis = config.magnetis
+  return magnetis === undefined ? undefined : routes.forRequest(request, magnetis)
+}
 
 /** Adds the decoration and the hooks to the app's root (once per app). */
 function installWebhookHooks (root: FastifyInstance, state: AppState): void {
@@ -33,23 +47,26 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
   })
   // Slots set in the request's constructor keep every request's shape the same (docs/performance.md).
   root.decorateRequest(kEvent)
+  root.decorateRequest(kServed)
   declareCaptureSlots(root)
 
   // Callback hooks: on the app's other routes they cost one property lookup, no promise.
   root.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
-    const magnetis = request.routeOptions.config.magnetis
-    if (magnetis === undefined) {
-      done(null, payload)
-      return
-    }
-    let served: ServedRoute
+    // Built by Fastify on each read: read once here, and the preHandler takes the route from the request.
+    const routeOptions = request.routeOptions
+    let served: ServedRoute | undefined
     try {
-      served = routes.forRequest(request, magnetis)
+      served = servedRouteOf(routes, request, routeOptions.config)
     } catch (error) {
       done(error as Error)
       return
     }
-    served.capture(request, reply, payload).then((rawBody) => {
+    if (served === undefined) {
+      done(null, payload)
+      return
+    }
+    request[kServed] = served
+    served.capture(request, reply, payload, routeOptions.bodyLimit).then((rawBody) => {
       // The shorthand route's own parser reads nothing: no replay to build, no reader to watch for.
       if (served.shorthand) {
         done(null, payload)
@@ -61,17 +78,22 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
   })
 
   root.addHook('preHandler', function verifyWebhook (request, reply, done: HookHandlerDoneFunction) {
-    const magnetis = request.routeOptions.config.magnetis
-    if (magnetis === undefined) {
+    // Set by preParsing on a webhook route (which otherwise failed, and this hook does not run); looked up again when
+    // absent, so that a webhook route is verified whatever ran before.
+    const served = request[kServed] ?? servedRouteOf(routes, request)
+    if (served === undefined) {
       done()
       return
     }
     stopWatchingRawReaders(request)
-    // preParsing prepared it (or failed, and this hook does not run).
-    routes.forRequest(request, magnetis).verify(request).then((receipt) => {
+    served.verify(request).then((receipt) => {
       // With an inbox the plugin answers, once the row is committed; the route's handler does not run.
-      if (receipt === undefined) done()
-      else reply.send(receipt)
+      if (receipt !== undefined) {
+        reply.send(receipt)
+        return
+      }
+      request.log.debug({ event: request.magnetisEvent?.name, resource: request.magnetisEvent?.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
+      done()
     }, done)
   })
 }

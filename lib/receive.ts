@@ -66,10 +66,7 @@ export function receiveWebhook (route: WebhookRoute) {
 
 function receiveVerified (route: WebhookRoute, request: FastifyRequest, rawBody: Buffer, body: ReadBody): Promise<InboxReceipt | undefined> {
   if (route.intake !== undefined) return route.intake.store(request, rawBody, body)
-  return handleEvent(route, body, request, requestContext(request)).then(() => {
-    request.log.debug({ event: request.magnetisEvent?.name, resource: request.magnetisEvent?.resource }, 'fastify-magnetis-webhooks: webhook verified and dispatched')
-    return undefined
-  })
+  return handleEvent(route, body, request, requestContext(request)) as Promise<undefined>
 }
 
 /** Raw body → pairs (signature rule step 2), via the route's `pairsFromBody` if set. @throws {MalformedBodyError} (400) or {UnsupportedMediaTypeError} (415) */
