@@ -107,22 +107,35 @@ function take<T> (items: Iterable<T>, limit: number): T[] {
   return taken
 }
 
+/**
+ * The functions of a generated validator part by part (`compileMayFill`, `compileShape`): one per schema part that
+ * `call` names, `${prefix}0`, `${prefix}1`…, made once each (a part that contains itself calls its own); a part that
+ * `skip` accepts gets none (`call` gives `undefined`). Each returns `notObject` for a value that is no object, else
+ * runs the body `bodyOf` writes for it.
+ */
+function partFunctions (prefix: string, skip: (plan: SchemaPlan) => boolean, notObject: string, bodyOf: (plan: SchemaPlan, name: string) => string):
+{ call: (plan: SchemaPlan, argument: string) => string | undefined, functions: string[] } {
+  const names = new Map<SchemaPlan, string>()
+  const functions: string[] = []
+  const call = (plan: SchemaPlan, argument: string): string | undefined => {
+    if (skip(plan)) return undefined
+    let name = names.get(plan)
+    if (name === undefined) {
+      name = `${prefix}${functions.length}`
+      names.set(plan, name)
+      // Its place is taken before its body is written, which may name other parts' functions.
+      const at = functions.push('') - 1
+      functions[at] = `function ${name} (v) {\nif (v === null || typeof v !== 'object') return ${notObject}\n${bodyOf(plan, name)}\n}`
+    }
+    return `${name}(${argument})`
+  }
+  return { call, functions }
+}
+
 /** Whether `prepare` could change data that passes the schema (an absent property with a default), as a function generated per schema (docs/performance.md). */
 function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
-  const numbers = new Map<SchemaPlan, number>()
-  const functions: string[] = []
   // A part that can never fill (a nullable string, say) is not called at all: most of a resource's fields.
-  const call = (plan: SchemaPlan, argument: string): string | undefined => {
-    if (neverFills(plan)) return undefined
-    let number = numbers.get(plan)
-    if (number === undefined) {
-      number = functions.length
-      numbers.set(plan, number)
-      functions.push('')
-      functions[number] = `function m${number} (v) {\nif (v === null || typeof v !== 'object') return false\n${bodyOf(plan)}\n}`
-    }
-    return `m${number}(${argument})`
-  }
+  const { call, functions } = partFunctions('m', neverFills, 'false', (plan) => bodyOf(plan))
   const anyOf = (calls: Array<string | undefined>): string => [...calls.filter((inner) => inner !== undefined), 'false'].join(' || ')
   const bodyOf = (plan: SchemaPlan): string => {
     switch (plan.kind) {
@@ -154,33 +167,36 @@ function compileMayFill (root: SchemaPlan): (value: unknown) => boolean {
   return new Function('hasOwn', `${functions.join('\n')}\nreturn (value) => ${entry}`)(Object.hasOwn) as (value: unknown) => boolean
 }
 
-const neverFillsMemo = new WeakMap<SchemaPlan, boolean>()
-
 /** Whether `mayFill` of this part answers `false` whatever the value: nothing inside has a fill, and every kind inside is followed. */
-function neverFills (plan: SchemaPlan): boolean {
-  const known = neverFillsMemo.get(plan)
-  if (known !== undefined) return known
-  // A part that contains itself is taken to fill while it is being decided: the safe answer.
-  neverFillsMemo.set(plan, false)
-  let never: boolean
+const neverFills = answeredOncePerPart((plan) => {
   switch (plan.kind) {
     case 'Object':
-      never = !plan.additionalSchema && plan.properties.every(({ plan: property, fillsAbsent }) => !fillsAbsent && neverFills(property))
-      break
+      return !plan.additionalSchema && plan.properties.every(({ plan: property, fillsAbsent }) => !fillsAbsent && neverFills(property))
     case 'Union':
-      never = plan.members.every(neverFills)
-      break
+      return plan.members.every(neverFills)
     case 'Array':
-      never = neverFills(plan.items as SchemaPlan)
-      break
+      return neverFills(plan.items as SchemaPlan)
     case 'Record':
-      never = plan.patternItems.every(neverFills)
-      break
+      return plan.patternItems.every(neverFills)
     default:
-      never = LEAF_KINDS.has(plan.kind)
+      return LEAF_KINDS.has(plan.kind)
   }
-  neverFillsMemo.set(plan, never)
-  return never
+})
+
+/**
+ * A question about a schema part (`neverFills`, `neverShapes`), answered once per part. A part that contains itself
+ * is answered `false` while it is being decided: it may fill, it may shape, the safe answer for both.
+ */
+function answeredOncePerPart (decide: (plan: SchemaPlan) => boolean): (plan: SchemaPlan) => boolean {
+  const answers = new WeakMap<SchemaPlan, boolean>()
+  return (plan) => {
+    const known = answers.get(plan)
+    if (known !== undefined) return known
+    answers.set(plan, false)
+    const answer = decide(plan)
+    answers.set(plan, answer)
+    return answer
+  }
 }
 
 // Kinds with no properties of their own: an object given to one of them (in a union) gets nothing filled.
@@ -210,24 +226,12 @@ function shapeByPlan (plan: SchemaPlan, value: unknown, holes: boolean): unknown
  * - any other kind is left as it is.
  */
 function compileShape (root: SchemaPlan, holes: boolean): (value: unknown) => unknown {
-  const numbers = new Map<SchemaPlan, number>()
-  const functions: string[] = []
   const fills: unknown[] = []
   // A part that never changes a value (a leaf, or a union of leaves: most fields) is not called at all.
-  const call = (plan: SchemaPlan, argument: string): string | undefined => {
-    if (neverShapes(plan)) return undefined
-    let number = numbers.get(plan)
-    if (number === undefined) {
-      number = functions.length
-      numbers.set(plan, number)
-      functions.push('')
-      functions[number] = `function s${number} (v) {\nif (v === null || typeof v !== 'object') return v\n${bodyOf(plan, number)}\n}`
-    }
-    return `s${number}(${argument})`
-  }
+  const { call, functions } = partFunctions('s', neverShapes, 'v', (plan, name) => bodyOf(plan, name))
   const only = (members: SchemaPlan[]): string => members.length === 1 ? call(members[0] as SchemaPlan, 'v') ?? 'v' : 'v'
-  const asObject = (number: number): string => `if (isArray(v)) return s${number}(indexed(v))\n`
-  const bodyOf = (plan: SchemaPlan, number: number): string => {
+  const asObject = (name: string): string => `if (isArray(v)) return ${name}(indexed(v))\n`
+  const bodyOf = (plan: SchemaPlan, name: string): string => {
     switch (plan.kind) {
       case 'Union':
         if (plan.listMembers.length === 0) return `return ${only(plan.objectMembers)}`
@@ -238,18 +242,18 @@ function compileShape (root: SchemaPlan, holes: boolean): (value: unknown) => un
       }
       case 'Record': {
         const item = call(plan.patternItems[0] as SchemaPlan, 'v[k]')
-        return asObject(number) + (item === undefined ? 'return v' : `for (const k of keys(v)) v[k] = ${item}\nreturn v`)
+        return asObject(name) + (item === undefined ? 'return v' : `for (const k of keys(v)) v[k] = ${item}\nreturn v`)
       }
       default:
         // An object: `call` leaves out every other kind, which never shapes.
-        return asObject(number) + plan.properties.map(({ key, plan: property, fill }) => {
-          const name = JSON.stringify(key)
-          const inner = call(property, `v[${name}]`)
-          const present = inner === undefined ? '' : `v[${name}] = ${inner}`
-          if (fill === NO_FILL) return inner === undefined ? '' : `if (hasOwn(v, ${name})) ${present}\n`
+        return asObject(name) + plan.properties.map(({ key, plan: property, fill }) => {
+          const literal = JSON.stringify(key)
+          const inner = call(property, `v[${literal}]`)
+          const present = inner === undefined ? '' : `v[${literal}] = ${inner}`
+          if (fill === NO_FILL) return inner === undefined ? '' : `if (hasOwn(v, ${literal})) ${present}\n`
           fills.push(fill)
-          const filled = `v[${name}] = ${fillExpression(fill, fills.length - 1)}`
-          return inner === undefined ? `if (!hasOwn(v, ${name})) ${filled}\n` : `if (hasOwn(v, ${name})) ${present}\nelse ${filled}\n`
+          const filled = `v[${literal}] = ${fillExpression(fill, fills.length - 1)}`
+          return inner === undefined ? `if (!hasOwn(v, ${literal})) ${filled}\n` : `if (hasOwn(v, ${literal})) ${present}\nelse ${filled}\n`
         }).join('') + 'return v'
     }
   }
@@ -279,24 +283,12 @@ function indexedWithoutHoles (list: unknown[]): Record<string, unknown> {
   return object
 }
 
-const neverShapesMemo = new WeakMap<SchemaPlan, boolean>()
-
 /** Whether shaping by this part leaves every value as it is: a kind shaping does not follow, or a union whose fitting member (if exactly one) never shapes. */
-function neverShapes (plan: SchemaPlan): boolean {
-  const known = neverShapesMemo.get(plan)
-  if (known !== undefined) return known
-  // A union that contains itself is taken to shape while it is being decided: the safe answer.
-  neverShapesMemo.set(plan, false)
-  let never: boolean
-  if (plan.kind === 'Union') {
-    const follows = (members: SchemaPlan[]): boolean => members.length === 1 && !neverShapes(members[0] as SchemaPlan)
-    never = !follows(plan.objectMembers) && !follows(plan.listMembers)
-  } else {
-    never = !SHAPED_KINDS.has(plan.kind)
-  }
-  neverShapesMemo.set(plan, never)
-  return never
-}
+const neverShapes = answeredOncePerPart((plan) => {
+  if (plan.kind !== 'Union') return !SHAPED_KINDS.has(plan.kind)
+  const follows = (members: SchemaPlan[]): boolean => members.length === 1 && !neverShapes(members[0] as SchemaPlan)
+  return !follows(plan.objectMembers) && !follows(plan.listMembers)
+})
 
 // Kinds whose values shaping changes (or whose parts it follows).
 const SHAPED_KINDS: ReadonlySet<string> = new Set(['Union', 'Object', 'Record', 'Array'])
