@@ -47,7 +47,7 @@ export interface WebhookRouteOptions<RouteGeneric extends RouteGenericInterface 
   dispatchTestEvents?: boolean
   /** Replaces step 2 of the signature rule (raw body + `Content-Type` → POST variables); throw a `MagnetisWebhookError` to reply its status. Default `pairsFromBody`. */
   pairsFromBody?: (rawBody: Buffer, contentType: string | undefined) => Iterable<Pair>
-  /** Replaces the TypeBox schema of a resource (`call`, `email`, `lead`). */
+  /** Replaces the TypeBox schema of a resource (`call`, `email`, `lead`); `ready()` rejects (TypeError) one with an object `default` or `absentAs` that `structuredClone` cannot copy (docs/validation.md, "Replacement schemas"). */
   schemas?: Partial<Record<ResourceName, TSchema>>
   /** Replaces the rule that names the resource of a `test` event from its data. */
   inferTestResource?: (data: Record<string, unknown>) => ResourceName | undefined

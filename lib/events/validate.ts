@@ -28,7 +28,7 @@ export interface ResourceValidator {
 // A 422 names the first problems; a long list would only grow logs.
 const MAX_ERRORS = 20
 
-/** Compiles the resource schemas once (`schemas` replaces some built-in ones) and returns a validator. @throws {TypeError} when a replacement is not a TypeBox schema */
+/** Compiles the resource schemas once (`schemas` replaces some built-in ones) and returns a validator. @throws {TypeError} when a replacement is not a TypeBox schema, or has an object `default` or `absentAs` that `structuredClone` cannot copy (a function inside, say) */
 export function createResourceValidator (schemas: Partial<Record<ResourceName, TSchema>> = {}): ResourceValidator {
   const compiled = new Map<ResourceName, { schema: TSchema, plan: SchemaPlan, check: TypeCheck<TSchema>, mayFill: (data: unknown) => boolean, convertProperties: PropertyConverter | undefined }>()
   for (const resource of RESOURCE_NAMES) {
@@ -36,6 +36,7 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
     // Compiled first, so a schema that is not TypeBox's fails with TypeBox's own error.
     const check = TypeCompiler.Compile(schema)
     const plan = planOf(schema)
+    assertCopyableFills(plan, resource)
     compiled.set(resource, { schema, plan, check, mayFill: compileMayFill(plan), convertProperties: propertyConverterOf(schema) })
   }
 
@@ -85,6 +86,32 @@ function propertyConverterOf (schema: TSchema): PropertyConverter | undefined {
 
 function convertValue (schema: TSchema, value: unknown): unknown {
   return Value.Convert(schema, value)
+}
+
+/**
+ * Each object fill of a schema is copied for every delivery that lacks its property: one that `structuredClone` cannot
+ * copy would fail each such delivery with a 500, so it is refused when the route is prepared (`ready()` rejects).
+ * @throws {TypeError} naming the property
+ */
+function assertCopyableFills (root: SchemaPlan, resource: ResourceName): void {
+  const seen = new Set<SchemaPlan>()
+  const pending = [root]
+  for (let plan = pending.pop(); plan !== undefined; plan = pending.pop()) {
+    if (seen.has(plan)) continue
+    seen.add(plan)
+    for (const { key, plan: property, fill } of plan.properties) {
+      pending.push(property)
+      if (fill === null || typeof fill !== 'object') continue
+      try {
+        structuredClone(fill)
+      } catch (error) {
+        throw new TypeError(`fastify-magnetis-webhooks: the ${resource} schema's default for "${key}" cannot be copied for each delivery ` +
+          `(${(error as Error).message}): give plain data, or a function that returns a new value`)
+      }
+    }
+    pending.push(...plan.members, ...plan.patternItems)
+    if (plan.items !== undefined) pending.push(plan.items)
+  }
 }
 
 /** Errors as paths and messages, a union's replaced by those of the member it got furthest into, so a 422 names the field at fault. */

@@ -191,6 +191,19 @@ t.test('createResourceValidator takes replacement schemas; the others stay built
   t.ok(custom.prepare('lead', {}, 'json').ok)
 })
 
+t.test('an object default that structuredClone cannot copy is refused when the validator is made, at any depth; plain data and functions are not', async t => {
+  const withFunction = { fn: () => 1 }
+  t.throws(() => createResourceValidator({ call: Type.Object({ id: Type.String(), cfg: Type.Optional(Type.Object({}, { default: withFunction })) }) }),
+    { name: 'TypeError', message: /the call schema's default for "cfg" cannot be copied for each delivery \(.*\): give plain data, or a function that returns a new value/ })
+  const deep = Type.Object({ id: Type.String(), items: Type.Array(Type.Union([Type.Object({ meta: Type.Optional(Type.Unknown({ absentAs: { at: Symbol('x') } })) }), Type.Null()])) })
+  t.throws(() => createResourceValidator({ lead: deep }), { name: 'TypeError', message: /the lead schema's default for "meta"/ }, 'inside a list item of a union')
+  const record = Type.Object({ id: Type.String(), map: Type.Record(Type.String(), Type.Object({ m: Type.Optional(Type.Unknown({ default: { f: Math.max } })) })) })
+  t.throws(() => createResourceValidator({ email: record }), { message: /the email schema's default for "m"/ }, 'inside a record')
+  const fine = Type.Object({ id: Type.String(), made: Type.Optional(Type.Unknown({ default: () => ({ made: true }) })), plain: Type.Optional(Type.Unknown({ default: { a: [1, { b: null }] } })) })
+  const custom = createResourceValidator({ call: fine })
+  t.strictSame(custom.prepare('call', { id: 'call-1' }, 'json'), { ok: true, data: { id: 'call-1', made: { made: true }, plain: { a: [1, { b: null }] } } })
+})
+
 t.test('an unknown resource name is a TypeError (a programming error, not a delivery)', async t => {
   t.throws(() => validator.prepare('fax' as 'call', {}, 'json'), { name: 'TypeError', message: /unknown resource "fax"/ })
 })

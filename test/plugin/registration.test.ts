@@ -3,6 +3,7 @@
 // routes declared before the plugin, which must still be verified.
 import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
 import formbody from '@fastify/formbody'
 import magnetisWebhooks from '../../lib/index.js'
 import { ConfigurationError } from '../../lib/errors.js'
@@ -101,6 +102,14 @@ t.test('a misconfigured route declared before the plugin fails ready(), never se
   app.post('/hook', { config: { magnetis: { url: URL, key: '' } } }, async () => 'never')
   app.register(magnetisWebhooks)
   await t.rejects(async () => { await app.ready() }, { code: 'FST_MAGNETIS_CONFIGURATION', message: /route POST \/hook: "key" is missing or empty/ })
+})
+
+t.test('ready() rejects a replacement schema whose default cannot be copied for each delivery (never a 500 per delivery)', async t => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const schema = Type.Object({ id: Type.String(), cfg: Type.Optional(Type.Object({}, { default: { fn: () => 1 } })) })
+  app.register(magnetisWebhooks, { path: '/hook', url: URL, key: KEY, schemas: { call: schema } })
+  await t.rejects(async () => { await app.ready() }, { name: 'TypeError', message: /the call schema's default for "cfg" cannot be copied for each delivery/ })
 })
 
 t.test('ready() rejects and names what to set', async t => {
