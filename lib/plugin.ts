@@ -50,7 +50,7 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
   root.decorateRequest(kServed)
   declareCaptureSlots(root)
 
-  // Callback hooks: on the app's other routes they cost one property lookup, no promise.
+  // Callback hooks: on the app's other routes they cost a look at the route's config, no promise.
   root.addHook('preParsing', function captureWebhookBody (request, reply, payload, done: (error: Error | null, payload?: Readable) => void) {
     // Built by Fastify on each read: read once here, and the preHandler takes the route from the request.
     const routeOptions = request.routeOptions
