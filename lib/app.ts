@@ -3,7 +3,7 @@ import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { Readable } from 'node:stream'
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from './body/media-types.js'
-import { captureRawBody } from './body/capture.js'
+import { captureRawBody, type CaptureDone } from './body/capture.js'
 import { ConfigurationError } from './errors.js'
 import { DEFAULT_MAX_DEPTH } from './signature/flatten.js'
 import { checkRouteOptions, hasStrayWhitespace, type WebhookRouteOptions } from './options.js'
@@ -33,7 +33,7 @@ function defaultValidator (): ResourceValidator {
 export interface ServedRoute {
   where: string
   shorthand: boolean
-  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable, routeBodyLimit?: number) => Promise<Buffer>
+  capture: (request: FastifyRequest, reply: FastifyReply, payload: Readable, routeBodyLimit: number | undefined, done: CaptureDone) => void
   verify: (request: FastifyRequest) => Promise<InboxReceipt | undefined>
   route: WebhookRoute
   worker: InboxWorker | undefined

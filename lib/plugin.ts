@@ -66,15 +66,19 @@ function installWebhookHooks (root: FastifyInstance, state: AppState): void {
       return
     }
     request[kServed] = served
-    served.capture(request, reply, payload, routeOptions.bodyLimit).then((rawBody) => {
+    served.capture(request, reply, payload, routeOptions.bodyLimit, (error, rawBody) => {
+      if (error !== null) {
+        done(error)
+        return
+      }
       // The shorthand route's own parser reads nothing: no replay to build, no reader to watch for.
       if (served.shorthand) {
         done(null, payload)
         return
       }
       watchLateReaders(request, reply, served.where)
-      done(null, replayOf(rawBody))
-    }, done)
+      done(null, replayOf(rawBody as Buffer))
+    })
   })
 
   root.addHook('preHandler', function verifyWebhook (request, reply, done: HookHandlerDoneFunction) {
@@ -142,7 +146,8 @@ const magnetisWebhooks: FastifyPluginAsync<MagnetisWebhooksOptions> = async func
     scope.addContentTypeParser([JSON_MEDIA_TYPE, FORM_MEDIA_TYPE], rawBodyIsEnough)
     scope.addContentTypeParser('*', rawBodyIsEnough)
     // Checked like any config.magnetis (onRoute), so a missing url or key still fails ready().
-    scope.post(path, { config: { magnetis: routeOptions as WebhookRouteOptions, [kShorthand]: true }, schema: { response: { 200: ACKNOWLEDGEMENT } } }, async function acknowledgeWebhook (request) {
+    scope.post(path, { config: { magnetis: routeOptions as WebhookRouteOptions, [kShorthand]: true }, schema: { response: { 200: ACKNOWLEDGEMENT } } }, function acknowledgeWebhook (request) {
+      // Not async: Fastify sends what a handler returns, and the reply needs no promise of its own.
       const event = request.magnetisEvent as AnyWebhookEvent
       const id = (event.data as { id?: unknown }).id
       return { ok: true, event: event.name, id: typeof id === 'string' ? id : null }

@@ -29,24 +29,31 @@ export interface CaptureOptions {
   anyMediaType: boolean
 }
 
-/** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (the webhook's `bodyLimit`, else `routeBodyLimit`: the route's, in bytes, which the caller may pass to spare Fastify building `request.routeOptions` again; 413) into the request's raw-body slot; refusals close the connection. */
+/** Called once with the raw body, or with the error to reply (413, 415, 401, or the stream's own). */
+export type CaptureDone = (error: Error | null, rawBody?: Buffer) => void
+
+/** Refuses what can never verify before reading a byte (415, 401, 413 declared), then reads up to the limit (the webhook's `bodyLimit`, else `routeBodyLimit`: the route's, in bytes, which the caller may pass to spare Fastify building `request.routeOptions` again; 413) into the request's raw-body slot, and calls `done`; refusals close the connection. */
 export function captureRawBody (options: CaptureOptions) {
-  // Plain promises rather than async functions: two promises less per request on every webhook route.
-  return function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable, routeBodyLimit = request.routeOptions.bodyLimit): Promise<Buffer> {
-    const refuse = (error: unknown): never => {
+  // A callback, not a promise: the preParsing hook is one, and a webhook request then makes no promise before its preHandler.
+  return function captureMagnetisRawBody (request: FastifyRequest, reply: FastifyReply, payload: Readable, routeBodyLimit: number | undefined, done: CaptureDone): void {
+    const refuse = (error: Error): void => {
       reply.header('connection', 'close')
-      throw error
+      done(error)
     }
-    let reading: Promise<Buffer>
-    try {
-      reading = capture(request, payload, options.anyMediaType, options.bodyLimit ?? routeBodyLimit)
-    } catch (error) {
-      return Promise.reject(error).catch(refuse)
+    const limit = options.bodyLimit ?? routeBodyLimit ?? request.routeOptions.bodyLimit
+    const refusal = refusalOf(request, options.anyMediaType, limit)
+    if (refusal !== undefined) {
+      refuse(refusal)
+      return
     }
-    return reading.then((rawBody) => {
+    readStreamInto(payload, limit, (error, rawBody) => {
+      if (error !== null) {
+        refuse(error)
+        return
+      }
       request[kRawBody] = rawBody
-      return rawBody
-    }, refuse)
+      done(null, rawBody)
+    })
   }
 }
 
@@ -88,23 +95,19 @@ export function stopWatchingRawReaders (request: FastifyRequest): void {
   request[kStopWatch] = undefined
 }
 
-/** @throws at once (415, 401, 413) what can never verify; else the body's bytes, read up to the limit. */
-function capture (request: FastifyRequest, payload: Readable, anyMediaType: boolean, limit: number): Promise<Buffer> {
+/** What can never verify (415, 401, 413 declared), refused before a byte is read; `undefined` when the body may be read. */
+function refusalOf (request: FastifyRequest, anyMediaType: boolean, limit: number): Error | undefined {
   const headers = request.headers
-  if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) {
-    throw unsupportedMediaType(headers['content-type'])
-  }
+  if (!anyMediaType && bodyEncodingOf(headers['content-type']) === undefined) return unsupportedMediaType(headers['content-type'])
   const encoding = headers['content-encoding']
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    throw new UnsupportedMediaTypeError('a Content-Encoding is not supported: the signature covers the body as sent, send it unencoded')
+    return new UnsupportedMediaTypeError('a Content-Encoding is not supported: the signature covers the body as sent, send it unencoded')
   }
   const signature = headers[SIGNATURE_HEADER]
-  if (signature === undefined || signature === '') throw new MissingSignatureError()
-
+  if (signature === undefined || signature === '') return new MissingSignatureError()
   const declared = Number(headers['content-length'])
-  if (declared > limit) throw new BodyTooLargeError(limit)
-
-  return readStream(payload, limit)
+  if (declared > limit) return new BodyTooLargeError(limit)
+  return undefined
 }
 
 /**
@@ -113,43 +116,51 @@ function capture (request: FastifyRequest, payload: Readable, anyMediaType: bool
  */
 export function readStream (stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let received = 0
-    const onData = (data: Buffer | string): void => {
-      // An earlier preParsing hook may hand on text; the limit and the signature are about bytes.
-      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-      received += chunk.length
-      if (received > limit) {
-        finish()
-        // What still arrives is dropped, not buffered.
-        stream.resume()
-        reject(new BodyTooLargeError(limit))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => {
-      finish()
-      // One chunk (most webhook bodies) is the body itself: no copy.
-      resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, received))
-    }
-    const onError = (error: Error): void => {
-      finish()
-      reject(error)
-    }
-    const onClose = (): void => {
-      finish()
-      reject(new Error('fastify-magnetis-webhooks: the request was closed before its body was complete'))
-    }
-    function finish (): void {
-      stream.removeListener('data', onData)
-      stream.removeListener('end', onEnd)
-      stream.removeListener('error', onError)
-      stream.removeListener('close', onClose)
-    }
-    stream.on('data', onData)
-    stream.on('end', onEnd)
-    stream.on('error', onError)
-    stream.on('close', onClose)
+    readStreamInto(stream, limit, (error, body) => {
+      if (error === null) resolve(body as Buffer)
+      else reject(error)
+    })
   })
+}
+
+/** `readStream` with a callback, called once: the body, or {BodyTooLargeError} (413), the stream's error, or an early close. */
+export function readStreamInto (stream: Readable, limit: number, done: CaptureDone): void {
+  const chunks: Buffer[] = []
+  let received = 0
+  const onData = (data: Buffer | string): void => {
+    // An earlier preParsing hook may hand on text; the limit and the signature are about bytes.
+    const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    received += chunk.length
+    if (received > limit) {
+      finish()
+      // What still arrives is dropped, not buffered.
+      stream.resume()
+      done(new BodyTooLargeError(limit))
+      return
+    }
+    chunks.push(chunk)
+  }
+  const onEnd = (): void => {
+    finish()
+    // One chunk (most webhook bodies) is the body itself: no copy.
+    done(null, chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, received))
+  }
+  const onError = (error: Error): void => {
+    finish()
+    done(error)
+  }
+  const onClose = (): void => {
+    finish()
+    done(new Error('fastify-magnetis-webhooks: the request was closed before its body was complete'))
+  }
+  function finish (): void {
+    stream.removeListener('data', onData)
+    stream.removeListener('end', onEnd)
+    stream.removeListener('error', onError)
+    stream.removeListener('close', onClose)
+  }
+  stream.on('data', onData)
+  stream.on('end', onEnd)
+  stream.on('error', onError)
+  stream.on('close', onClose)
 }

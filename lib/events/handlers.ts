@@ -62,8 +62,37 @@ export function handlerCount (sets: readonly MagnetisWebhooks[], name: string): 
 }
 
 /** Runs `event.name`'s handlers, then `alsoAs.name`'s with `alsoAs`, then `onAny`, each phase across all `sets`. @throws {HandlerError} (500) */
-export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent,
+export function dispatchEvent (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs?: AnyWebhookEvent,
   context: WebhookContext = requestContext(request)): Promise<void> {
+  // One handler in all (the common case): its own promise is the dispatch's, with no async frame of ours around it.
+  const only = alsoAs === undefined ? onlyHandler(sets, event.name) : undefined
+  if (only === undefined) return dispatchInTurn(sets, event, request, alsoAs, context)
+  const failed = (error: unknown): Promise<never> => handlersFailed(sets, event, request, context, [error])
+  let settled: unknown
+  try {
+    settled = only(event, request, context)
+  } catch (error) {
+    return failed(error)
+  }
+  return Promise.resolve(settled).then(ignore, failed)
+}
+
+/** The one handler, `onAny` included, that an event of this name runs across `sets`; `undefined` when there are none or several. */
+function onlyHandler (sets: readonly MagnetisWebhooks[], name: string): AnyWebhookHandler | undefined {
+  let only: AnyWebhookHandler | undefined
+  for (const set of sets) {
+    const registry = registryOf(set)
+    const named = registry.handlers.get(name)
+    const count = (named?.length ?? 0) + registry.anyHandlers.length
+    if (count === 0) continue
+    if (count > 1 || only !== undefined) return undefined
+    only = (named?.[0] ?? registry.anyHandlers[0]) as AnyWebhookHandler
+  }
+  return only
+}
+
+async function dispatchInTurn (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, alsoAs: AnyWebhookEvent | undefined,
+  context: WebhookContext): Promise<void> {
   const errors: unknown[] = []
   // Each handler awaited here, not through a helper of its own: one promise less per handler and request.
   for (const set of sets) {
@@ -83,12 +112,17 @@ export async function dispatchEvent (sets: readonly MagnetisWebhooks[], event: A
       try { await handler(event, request, context) } catch (error) { errors.push(error) }
     }
   }
-  if (errors.length > 0) {
-    const error = new HandlerError(event.name, errors)
-    await reportError(sets, error, event, request, context)
-    throw error
-  }
+  if (errors.length > 0) await handlersFailed(sets, event, request, context, errors)
 }
+
+/** Reports the handlers' `errors` as one {HandlerError} to `onError`, then rejects with it. */
+async function handlersFailed (sets: readonly MagnetisWebhooks[], event: AnyWebhookEvent, request: FastifyRequest, context: WebhookContext, errors: unknown[]): Promise<never> {
+  const error = new HandlerError(event.name, errors)
+  await reportError(sets, error, event, request, context)
+  throw error
+}
+
+function ignore (): void {}
 
 /** Calls every `onError` handler of `sets`, in order; their own failures are logged at error level and swallowed. */
 export async function reportError (sets: readonly MagnetisWebhooks[], error: Error, event: UnvalidatedEvent | AnyWebhookEvent, request: FastifyRequest,

@@ -50,9 +50,11 @@ export function createResourceValidator (schemas: Partial<Record<ResourceName, T
       return { ok: true, data: data as ResourceData[R] }
     }
     const shaped = shapeByPlan(entry.plan, owned ? data : cloneData(data), encoding === 'form')
-    // Most deliveries need no conversion; Convert costs more than a compiled check.
-    if (entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
-    const value = entry.convertProperties === undefined ? Value.Convert(entry.schema, shaped) : entry.convertProperties(shaped)
+    const convertProperties = entry.convertProperties
+    // Most JSON deliveries need no conversion, and Convert costs more than a compiled check. A form's values are all text,
+    // so its numbers and booleans need one: the property converter checks each property anyway, and leaves what passes.
+    if ((encoding === 'json' || convertProperties === undefined) && entry.check.Check(shaped)) return { ok: true, data: shaped as ResourceData[R] }
+    const value = convertProperties === undefined ? Value.Convert(entry.schema, shaped) : convertProperties(shaped)
     if (entry.check.Check(value)) return { ok: true, data: value as ResourceData[R] }
     return { ok: false, errors: take(innermost(entry.check.Errors(value)), MAX_ERRORS) }
   }

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { PassThrough } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { captureRawBody } from '../../lib/body/capture.js'
+import { capturing } from '../helpers/capture.js'
+
 
 const EVENTS = ['data', 'end', 'error', 'close'] as const
 
@@ -28,7 +29,7 @@ t.test('after each way a read ends, the stream has the listeners it had before',
   for (const [name, end, succeeds] of endings) {
     const stream = new PassThrough()
     const before = listeners(stream)
-    const reading = captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(), reply, stream)
+    const reading = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(), reply, stream)
     t.ok(EVENTS.every((event) => stream.listenerCount(event) > (before[event] as number)), `${name}: the capture listens to all four while reading`)
     end(stream)
     if (succeeds) await reading

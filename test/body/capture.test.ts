@@ -3,7 +3,9 @@
 import t from 'tap'
 import { PassThrough, Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { captureRawBody, kRawBody, replayOf } from '../../lib/body/capture.js'
+import { kRawBody, replayOf } from '../../lib/body/capture.js'
+import { capturing } from '../helpers/capture.js'
+
 
 const JSON_TYPE = 'application/json'
 const ROUTE_LIMIT = 100
@@ -27,7 +29,7 @@ async function readAll (stream: Readable): Promise<Buffer> {
 }
 
 t.test('reads the body and keeps it on the request; its replay gives the same bytes', async t => {
-  const capture = captureRawBody({ bodyLimit: undefined, anyMediaType: false })
+  const capture = capturing({ bodyLimit: undefined, anyMediaType: false })
   const request = fakeRequest(signed())
   const bytes = Buffer.from('{"event":"call:completed","data":{"name":"Désirée"}}')
   const rawBody = await capture(request, reply, Readable.from([bytes.subarray(0, 10), bytes.subarray(10)]))
@@ -41,35 +43,35 @@ t.test('reads the body and keeps it on the request; its replay gives the same by
 t.test('a stream of text (from an earlier preParsing hook) is read as its UTF-8 bytes, and limited in bytes', async t => {
   const request = fakeRequest(signed())
   // 5 characters, 10 bytes.
-  await captureRawBody({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from(['éé', 'éé', 'é']))
+  await capturing({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from(['éé', 'éé', 'é']))
   t.same(request[kRawBody], Buffer.from('ééééé', 'utf8'))
-  await t.rejects(captureRawBody({ bodyLimit: 9, anyMediaType: false })(fakeRequest(signed()), reply, Readable.from(['éé', 'éé', 'é'])), { statusCode: 413, message: /limit of 9 bytes/ })
+  await t.rejects(capturing({ bodyLimit: 9, anyMediaType: false })(fakeRequest(signed()), reply, Readable.from(['éé', 'éé', 'é'])), { statusCode: 413, message: /limit of 9 bytes/ })
 })
 
 t.test('an empty body is an empty buffer', async t => {
   const request = fakeRequest(signed())
-  await captureRawBody({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from([]))
+  await capturing({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from([]))
   t.same(request[kRawBody], Buffer.alloc(0))
 })
 
 t.test('415 before reading for a media type other than form or JSON, unless the route reads pairs itself', async t => {
   for (const contentType of [undefined, 'text/plain', 'application/jsonx', 'multipart/form-data']) {
-    const capture = captureRawBody({ bodyLimit: undefined, anyMediaType: false })
+    const capture = capturing({ bodyLimit: undefined, anyMediaType: false })
     await t.rejects(capture(fakeRequest(signed({ 'content-type': contentType as string })), reply, Readable.from(['x'])),
       { statusCode: 415, code: 'FST_MAGNETIS_UNSUPPORTED_MEDIA_TYPE', message: /send application\/x-www-form-urlencoded or application\/json/ }, String(contentType))
   }
   for (const contentType of ['application/json; charset=utf-8', 'APPLICATION/X-WWW-FORM-URLENCODED']) {
     const request = fakeRequest(signed({ 'content-type': contentType }))
-    await captureRawBody({ bodyLimit: undefined, anyMediaType: false })(request, reply, Readable.from(['x']))
+    await capturing({ bodyLimit: undefined, anyMediaType: false })(request, reply, Readable.from(['x']))
     t.same(request[kRawBody], Buffer.from('x'), contentType)
   }
   const request = fakeRequest(signed({ 'content-type': 'text/plain' }))
-  await captureRawBody({ bodyLimit: undefined, anyMediaType: true })(request, reply, Readable.from(['x']))
+  await capturing({ bodyLimit: undefined, anyMediaType: true })(request, reply, Readable.from(['x']))
   t.same(request[kRawBody], Buffer.from('x'), 'anyMediaType lets text/plain in')
 })
 
 t.test('415 for a Content-Encoding other than identity', async t => {
-  const capture = captureRawBody({ bodyLimit: undefined, anyMediaType: false })
+  const capture = capturing({ bodyLimit: undefined, anyMediaType: false })
   for (const encoding of ['gzip', 'br', 'identity, gzip']) {
     await t.rejects(capture(fakeRequest(signed({ 'content-encoding': encoding })), reply, Readable.from(['x'])), { statusCode: 415, message: /a Content-Encoding is not supported: the signature covers the body as sent/ }, encoding)
   }
@@ -81,7 +83,7 @@ t.test('415 for a Content-Encoding other than identity', async t => {
 })
 
 t.test('401 before reading when the signature header is missing or empty', async t => {
-  const capture = captureRawBody({ bodyLimit: undefined, anyMediaType: false })
+  const capture = capturing({ bodyLimit: undefined, anyMediaType: false })
   for (const signature of [undefined, '']) {
     const request = fakeRequest({ 'content-type': JSON_TYPE, 'x-calltracking-signature': signature })
     await t.rejects(capture(request, reply, Readable.from(['x'])), { statusCode: 401, code: 'FST_MAGNETIS_MISSING_SIGNATURE' })
@@ -90,18 +92,18 @@ t.test('401 before reading when the signature header is missing or empty', async
 })
 
 t.test('413 before reading when the declared length is past the limit: the option, else the route\'s', async t => {
-  await t.rejects(captureRawBody({ bodyLimit: 10, anyMediaType: false })(fakeRequest(signed({ 'content-length': '11' })), reply, Readable.from(['x'])),
+  await t.rejects(capturing({ bodyLimit: 10, anyMediaType: false })(fakeRequest(signed({ 'content-length': '11' })), reply, Readable.from(['x'])),
     { statusCode: 413, code: 'FST_MAGNETIS_BODY_TOO_LARGE', message: /larger than the limit of 10 bytes/ })
-  await t.rejects(captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed({ 'content-length': String(ROUTE_LIMIT + 1) })), reply, Readable.from(['x'])),
+  await t.rejects(capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed({ 'content-length': String(ROUTE_LIMIT + 1) })), reply, Readable.from(['x'])),
     { statusCode: 413, message: /limit of 100 bytes/ })
   const request = fakeRequest(signed({ 'content-length': '10' }))
-  await captureRawBody({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from(['0123456789']))
+  await capturing({ bodyLimit: 10, anyMediaType: false })(request, reply, Readable.from(['0123456789']))
   t.equal(request[kRawBody]?.length, 10, 'exactly the limit passes')
 })
 
 t.test('413 while reading once the bytes pass the limit; the rest of the stream is drained, not destroyed', async t => {
   const stream = new PassThrough()
-  const capture = captureRawBody({ bodyLimit: 10, anyMediaType: false })(fakeRequest(signed()), reply, stream)
+  const capture = capturing({ bodyLimit: 10, anyMediaType: false })(fakeRequest(signed()), reply, stream)
   stream.write('0123456')
   stream.write('789ab')
   await t.rejects(capture, { statusCode: 413, message: /limit of 10 bytes/ })
@@ -113,26 +115,26 @@ t.test('413 while reading once the bytes pass the limit; the rest of the stream 
 
 t.test('a refusal asks to close the connection; a body read whole does not', async t => {
   const refused = fakeReply()
-  await t.rejects(captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest({ 'content-type': JSON_TYPE }), refused, Readable.from(['x'])), { statusCode: 401, message: /missing/ })
+  await t.rejects(capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest({ 'content-type': JSON_TYPE }), refused, Readable.from(['x'])), { statusCode: 401, message: /missing/ })
   t.same(refused.headersSet, { connection: 'close' }, '401 before reading')
   const tooLarge = fakeReply()
-  await t.rejects(captureRawBody({ bodyLimit: 2, anyMediaType: false })(fakeRequest(signed()), tooLarge, Readable.from(['abc'])), { statusCode: 413, message: /limit of 2 bytes/ })
+  await t.rejects(capturing({ bodyLimit: 2, anyMediaType: false })(fakeRequest(signed()), tooLarge, Readable.from(['abc'])), { statusCode: 413, message: /limit of 2 bytes/ })
   t.same(tooLarge.headersSet, { connection: 'close' }, '413 while reading')
   const accepted = fakeReply()
-  await captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), accepted, Readable.from(['x']))
+  await capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), accepted, Readable.from(['x']))
   t.same(accepted.headersSet, {})
 })
 
 t.test('a stream error rejects with that error; a stream closed before its end rejects with a plain error', async t => {
   const failing = new PassThrough()
-  const failed = captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, failing)
+  const failed = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, failing)
   const error = new Error('ECONNRESET')
   failing.write('part')
   failing.destroy(error)
   await t.rejects(failed, error)
 
   const closing = new PassThrough()
-  const closed = captureRawBody({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, closing)
+  const closed = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, closing)
   closing.write('part')
   closing.destroy()
   await t.rejects(closed, { message: 'fastify-magnetis-webhooks: the request was closed before its body was complete' })

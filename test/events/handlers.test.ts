@@ -110,3 +110,36 @@ t.test('handlers added during or after a dispatch are seen by the next one', asy
   await dispatchEvent([webhooks], event('call:missed'), request)
   t.same(calls, ['late'])
 })
+
+t.test('one handler in all (its own or onAny, in any set): it is awaited, and its failure, thrown or rejected, is a HandlerError after onError', async t => {
+  const { request } = fakeRequest()
+  const delivered = event('call:completed')
+  const calls: string[] = []
+  let finish: () => void = () => {}
+  const slow = new MagnetisWebhooks().on('call:completed', (received, given, context) => new Promise<void>((resolve) => {
+    calls.push(`slow ${received === delivered} ${given === request} ${context.attempt}`)
+    finish = () => { calls.push('slow done'); resolve() }
+  }))
+  const dispatching = dispatchEvent([new MagnetisWebhooks(), slow], delivered, request).then(() => { calls.push('dispatched') })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(calls, ['slow true true 1'], 'the dispatch waits for the handler')
+  finish()
+  await dispatching
+  t.same(calls, ['slow true true 1', 'slow done', 'dispatched'])
+
+  for (const [how, handler] of [
+    ['thrown', () => { throw new Error('down') }],
+    ['rejected', async () => { throw new Error('down') }],
+    ['a rejecting thenable', () => ({ then (_resolve: unknown, reject: (error: Error) => void) { reject(new Error('down')) } })]
+  ] as const) {
+    const reported: unknown[] = []
+    const own = new MagnetisWebhooks().onAny(handler as () => void)
+    const alerts = new MagnetisWebhooks().onError((error) => { reported.push(error) })
+    const error = await dispatchEvent([own, alerts], delivered, request).then(() => undefined, (thrown: unknown) => thrown)
+    t.type(error, HandlerError, how)
+    t.same((error as HandlerError).errors.map((inner) => (inner as Error).message), ['down'], `${how}: the handler's error`)
+    t.same(reported, [error], `${how}: onError saw it first`)
+  }
+  const plain = new MagnetisWebhooks().on('call:completed', (() => 'not a promise') as unknown as () => void)
+  await t.resolves(dispatchEvent([plain], delivered, request), 'a handler that returns a value that is no promise')
+})
