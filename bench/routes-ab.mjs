@@ -57,6 +57,6 @@ for (let round = 0; round < Number(rounds); round++) {
 }
 for (const { name, server, samples } of servers) {
   const sorted = samples.sort((a, b) => a - b)
-  console.log(`${name.padEnd(18)} CPU µs/req median ${sorted[sorted.length >> 1].toFixed(1)}  rounds ${sorted.map((value) => value.toFixed(0)).join(' ')}`)
+  console.log(`${name.padEnd(18)} CPU µs/req median ${sorted[sorted.length >> 1].toFixed(1)}  lower quartile ${sorted[(sorted.length - 1) >> 2].toFixed(1)}  rounds ${sorted.map((value) => value.toFixed(0)).join(' ')}`)
   server.disconnect()
 }

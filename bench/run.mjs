@@ -6,8 +6,9 @@
 // test: this script exits 0 whatever they are.
 //
 // Environment (seconds): BENCH_DURATION per route case (default 5; the
-// seven seed-sample routes run BENCH_ROUTE_ROUNDS (default 5) interleaved
-// rounds of BENCH_ROUND seconds (default 2) on persistent servers instead),
+// seven seed-sample routes run on BENCH_ROUTE_PROCESSES (default 3)
+// persistent servers each, BENCH_ROUTE_ROUNDS (default 3) interleaved
+// rounds of BENCH_ROUND seconds (default 2) per server, instead),
 // BENCH_SOAK for the memory run (default 60), BENCH_MICRO per
 // verification case (default 1), BENCH_CONNECTIONS (default 10),
 // BENCH_ONLY=micro,routes,inbox,scaling,soak to run some parts only;
@@ -24,7 +25,8 @@ import { join, relative } from 'node:path'
 import { BENCH_DIR, DEFAULT_DIST_ENTRY, DIST_ENTRY, ROOT_DIR, SIZES, canPin, loadLibrary } from './fixtures.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
-const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 5)
+const ROUTE_PROCESSES = Number(process.env.BENCH_ROUTE_PROCESSES ?? 3)
+const ROUTE_ROUNDS = Number(process.env.BENCH_ROUTE_ROUNDS ?? 3)
 const ROUND = Number(process.env.BENCH_ROUND ?? 2)
 const SOAK = Number(process.env.BENCH_SOAK ?? 60)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -159,18 +161,23 @@ async function routeCase (label, kind, options = {}) {
 }
 
 /**
- * The seed-sample route cases side by side: a persistent server each, then ROUTE_ROUNDS rounds that load every case in
- * turn for ROUND seconds, so that a slow spell of the machine falls on all of them alike rather than on one case's only
- * window. Each case reports its median round by req/s (latencies included) and the median of its rounds' CPU per request.
+ * The seed-sample route cases side by side: ROUTE_PROCESSES persistent servers each, then ROUTE_ROUNDS rounds that load
+ * every server in turn for ROUND seconds, so that a slow spell of the machine falls on all cases alike rather than on one
+ * case's only window. Several servers per case, because one process of the same build can run some 10 % above or below
+ * another all its life (where the JIT put things; docs/performance.md, seventh pass): one server per case made a ratio
+ * of two cases a ratio of two draws. Each case reports the median of all its rounds by req/s (latencies included) and
+ * the median of its rounds' CPU per request.
  */
 async function interleavedRoutes (cases) {
   const running = []
-  for (const { label, kind, options } of cases) {
-    try {
-      running.push({ label, kind, options, rounds: [], ...await startServer(kind, 0, options.encoding) })
-    } catch (error) {
-      log(`bench: ${label} failed: ${error.message}`)
-      report.failures.push(`${label}: ${error.message}`)
+  for (let copy = 1; copy <= ROUTE_PROCESSES; copy++) {
+    for (const { label, kind, options } of cases) {
+      try {
+        running.push({ label, kind, options, copy, rounds: [], ...await startServer(kind, 0, options.encoding) })
+      } catch (error) {
+        log(`bench: ${label} (server ${copy}) failed: ${error.message}`)
+        report.failures.push(`${label} (server ${copy}): ${error.message}`)
+      }
     }
   }
   try {
@@ -178,26 +185,41 @@ async function interleavedRoutes (cases) {
     for (const entry of running) await load(entry.port, { ...entry.options, duration: 1 })
     for (let round = 1; round <= ROUTE_ROUNDS; round++) {
       for (const entry of running) {
-        log(`bench: route ${entry.label}, round ${round} of ${ROUTE_ROUNDS} (${ROUND} s)`)
+        log(`bench: route ${entry.label}, server ${entry.copy} of ${ROUTE_PROCESSES}, round ${round} of ${ROUTE_ROUNDS} (${ROUND} s)`)
         const loadAverage = loadavg()[0]
         const cpuBefore = await cpuOf(entry.server)
         const result = await load(entry.port, { ...entry.options, duration: ROUND })
         const cpuPerRequest = (await cpuOf(entry.server) - cpuBefore) / result.total
         if (result.non2xx > 0 || result.errors > 0) log(`bench: warning: ${entry.label}: ${result.non2xx} non-2xx replies, ${result.errors} errors`)
-        entry.rounds.push({ ...result, loadAverage, cpuPerRequest })
+        entry.rounds.push({ ...result, loadAverage, cpuPerRequest, copy: entry.copy })
       }
     }
   } finally {
     for (const entry of running) await stopServer(entry.server)
   }
-  return running.map(({ label, kind, options, rounds }) => {
+  return cases.filter(({ label }) => running.some((entry) => entry.label === label)).map(({ label, kind, options }) => {
+    const rounds = running.filter((entry) => entry.label === label).flatMap((entry) => entry.rounds)
     const middle = rounds.slice().sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[rounds.length >> 1]
     const cpus = rounds.map((round) => round.cpuPerRequest).sort((a, b) => a - b)
     // Any round's refusals count: a clean median round must not hide them.
     const non2xx = rounds.reduce((sum, round) => sum + round.non2xx, 0)
     const errors = rounds.reduce((sum, round) => sum + round.errors, 0)
-    return { label, kind, ...options, ...middle, non2xx, errors, cpuPerRequest: cpus[cpus.length >> 1], rounds: rounds.map(({ requestsPerSecond, cpuPerRequest }) => ({ requestsPerSecond, cpuPerRequest })) }
+    return {
+      label, kind, ...options, ...middle, non2xx, errors, cpuPerRequest: cpus[cpus.length >> 1],
+      rounds: rounds.map(({ requestsPerSecond, cpuPerRequest, copy }) => ({ requestsPerSecond, cpuPerRequest, server: copy }))
+    }
   })
+}
+
+/** Each round's req/s, a server's rounds together: "12,000, 11,800 / 12,100, …". */
+function roundsByServer (rounds) {
+  const servers = new Map()
+  for (const round of rounds) {
+    const server = round.server ?? 1
+    if (!servers.has(server)) servers.set(server, [])
+    servers.get(server).push(fixed(round.requestsPerSecond))
+  }
+  return [...servers.values()].map((values) => values.join(', ')).join(' / ')
 }
 
 /** The inbox server's rows by status: `{ pending, processing, done, … }`. */
@@ -241,7 +263,7 @@ const report = {
   pinning,
   library: relative(ROOT_DIR, DIST_ENTRY),
   failures: [],
-  settings: { DURATION, ROUTE_ROUNDS, ROUND, SOAK, CONNECTIONS, INBOX_CONNECTIONS, INBOX_ROUNDS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
+  settings: { DURATION, ROUTE_PROCESSES, ROUTE_ROUNDS, ROUND, SOAK, CONNECTIONS, INBOX_CONNECTIONS, INBOX_ROUNDS, MICRO: Number(process.env.BENCH_MICRO ?? 1) }
 }
 if (report.loadBefore > 0.5) log(`bench: warning: load average ${report.loadBefore.toFixed(2)} before the run; other work on this machine skews the figures`)
 
@@ -358,7 +380,7 @@ function render (report) {
     ['Node.js', `${report.node} (V8 ${report.v8})`],
     ['library measured', '`' + report.library + '`'],
     ['load average (1 min) before and after the run', `${report.loadBefore.toFixed(2)}, ${report.loadAfter.toFixed(2)}`],
-    ['settings', `${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s per seed-sample route, ${report.settings.DURATION} s per other route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
+    ['settings', `${report.settings.ROUTE_PROCESSES ?? 1} servers per seed-sample route, ${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s per server, ${report.settings.DURATION} s per other route case, ${report.settings.CONNECTIONS} connections, ${report.settings.SOAK} s soak, ${report.settings.MICRO} s per verification case, server and load generator ${report.pinning ? 'pinned to cores 0 and 1' : 'not pinned'}`],
     ['run time', `${report.seconds.toFixed(0)} s`]
   ]))
 
@@ -407,10 +429,10 @@ function render (report) {
 
   if (report.routes) {
     const bare = report.routes.find((row) => row.kind === 'bare') ?? { requestsPerSecond: NaN, cpuPerRequest: NaN }
-    out.push(`\n## HTTP routes (autocannon, ${report.settings.CONNECTIONS} connections, ${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s)\n\nThe seed sample, signed; every server replies 200 \`{"ok":true,"event":…,"id":…}\`. Every server runs for the whole part and gets one uncounted second of load first; each round then loads every route in turn, so a slow spell of the machine weighs on all routes alike. A row is the route's median round by req/s (latencies in whole milliseconds, autocannon's resolution); "CPU µs/req" is the server process's CPU time (user + system) per request during the load, the median of the rounds: far less skewed by other work on the machine than req/s. "rounds" lists each round's req/s.\n`)
+    out.push(`\n## HTTP routes (autocannon, ${report.settings.CONNECTIONS} connections, ${report.settings.ROUTE_PROCESSES ?? 1} servers per route, ${report.settings.ROUTE_ROUNDS} interleaved rounds of ${report.settings.ROUND} s per server)\n\nThe seed sample, signed; every server replies 200 \`{"ok":true,"event":…,"id":…}\`. Each route runs on ${report.settings.ROUTE_PROCESSES ?? 1} server processes of its own (one process can run some 10 % above or below another of the same build all its life), for the whole part; each server gets one uncounted second of load first, and each round then loads every server in turn, so a slow spell of the machine weighs on all routes alike. A row is the route's median round, all its servers' rounds together, by req/s (latencies in whole milliseconds, autocannon's resolution); "CPU µs/req" is the server process's CPU time (user + system) per request during the load, the median of the rounds: far less skewed by other work on the machine than req/s. "rounds" lists each round's req/s, server by server.\n`)
     out.push(table(['route', 'body bytes', 'req/s', 'p50 ms', 'p99 ms', '÷ (a)', 'CPU µs/req', 'non-2xx', 'rounds (req/s)'],
       report.routes.map((row) => [row.label, fixed(row.bodyBytes), fixed(row.requestsPerSecond), fixed(row.latency.p50), fixed(row.latency.p99),
-        fixed(row.requestsPerSecond / bare.requestsPerSecond, 2), fixed(row.cpuPerRequest, 1), fixed(row.non2xx), (row.rounds ?? []).map((round) => fixed(round.requestsPerSecond)).join(', ')])))
+        fixed(row.requestsPerSecond / bare.requestsPerSecond, 2), fixed(row.cpuPerRequest, 1), fixed(row.non2xx), roundsByServer(row.rounds ?? [])])))
     const find = (kind, encoding) => report.routes.find((row) => row.kind === kind && row.encoding === encoding)
     const routeTarget = (title, ours, theirs, target) => {
       if (!ours || !theirs) return [title, 'not measured', metOrMissed(undefined)]
