@@ -77,13 +77,30 @@ function propertyConverterOf (schema: TSchema): PropertyConverter | undefined {
   const keys = Object.getOwnPropertyNames(properties)
   const schemas = keys.map((key) => properties[key] as TSchema)
   const checks = schemas.map((property) => TypeCompiler.Compile(property))
-  // Each property read and written by its name, as TypeBox's compiled checks read them (see compileShape).
+  // Each property read and written by its name, as TypeBox's compiled checks read them (see compileShape). A form sends
+  // every leaf as text: where the schema takes any text, text is not checked (it passes), and anything passes Unknown.
   const body = keys.map((key, at) => {
     const name = JSON.stringify(key)
-    return `if (${name} in v && !checks[${at}].Check(v[${name}])) v[${name}] = convert(schemas[${at}], v[${name}])\n`
+    const property = schemas[at] as TSchema
+    if (ACCEPTS_ANYTHING.has(property[Kind])) return ''
+    const unlessText = acceptsEveryString(property) ? ` && typeof v[${name}] !== 'string'` : ''
+    return `if (${name} in v${unlessText} && !checks[${at}].Check(v[${name}])) v[${name}] = convert(schemas[${at}], v[${name}])\n`
   }).join('')
   return new Function('checks', 'schemas', 'convert', 'isArray',
     `return (v) => {\nif (v === null || typeof v !== 'object' || isArray(v)) return v\n${body}return v\n}`)(checks, schemas, convertValue, Array.isArray) as PropertyConverter
+}
+
+const ACCEPTS_ANYTHING: ReadonlySet<unknown> = new Set(['Unknown', 'Any'])
+// The String keywords that TypeBox's check applies; a String without them takes any text.
+const STRING_CONSTRAINTS = ['minLength', 'maxLength', 'pattern', 'format'] as const
+
+/** Whether every string passes `schema`'s check: an unconstrained String, Unknown or Any, or a Union with such a member. */
+function acceptsEveryString (schema: TSchema): boolean {
+  const kind = schema[Kind]
+  if (ACCEPTS_ANYTHING.has(kind)) return true
+  if (kind === 'String') return STRING_CONSTRAINTS.every((keyword) => schema[keyword] === undefined)
+  if (kind === 'Union') return (schema.anyOf as TSchema[]).some(acceptsEveryString)
+  return false
 }
 
 function convertValue (schema: TSchema, value: unknown): unknown {

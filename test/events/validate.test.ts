@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import fc from 'fast-check'
 import { Type, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { pairsFromBody } from '../../lib/body/read.js'
 import { unflattenPairs } from '../../lib/signature/unflatten.js'
 import { flattenPayload } from '../../lib/signature/flatten.js'
@@ -400,4 +401,24 @@ t.test('shapeBySchema: lists to objects where only an object fits, defaults for 
   first.tags.push('x')
   t.strictSame(shapeBySchema(shared, {}), { tags: [] }, 'each fill is a fresh copy')
   t.equal(shapeBySchema(Type.String(), 'x'), 'x', 'scalars pass through')
+})
+
+t.test('form text is left as it is only where the schema takes any text; a union of constrained text converts as Value.Convert does', async t => {
+  const schema = Type.Object({
+    id: Type.String(),
+    code: Type.Union([Type.String({ pattern: '^[a-z]+$' }), Type.Number()]),
+    label: Type.Union([Type.String(), Type.Number()]),
+    count: Type.Union([Type.Null(), Type.Number(), Type.String({ minLength: 3 })]),
+    anything: Type.Unknown(),
+    short: Type.Optional(Type.String({ maxLength: 2 }))
+  })
+  const custom = createResourceValidator({ call: schema })
+  const data = { id: 'call-1', code: '42', label: '42', count: '7', anything: '1' }
+  const prepared = custom.prepare('call', { ...data }, 'form')
+  t.strictSame(prepared, { ok: true, data: { id: 'call-1', code: 42, label: '42', count: 7, anything: '1' } })
+  t.strictSame(prepared, { ok: true, data: Value.Convert(schema, { ...data }) }, 'as Value.Convert of the whole schema gives')
+  t.strictSame(custom.prepare('call', { ...data, code: 'abc' }, 'form'), { ok: true, data: { ...data, code: 'abc', count: 7 } }, 'text that fits the constrained member stays text')
+  const refused = custom.prepare('call', { ...data, short: 'abc' }, 'form')
+  t.equal(refused.ok, false, 'text past a maxLength is still refused')
+  t.match(refused, { errors: [{ path: '/short' }] })
 })
