@@ -410,12 +410,13 @@ t.test('form text is left as it is only where the schema takes any text; a union
     label: Type.Union([Type.String(), Type.Number()]),
     count: Type.Union([Type.Null(), Type.Number(), Type.String({ minLength: 3 })]),
     anything: Type.Unknown(),
+    numberOrAnything: Type.Union([Type.Number(), Type.Unknown()]),
     short: Type.Optional(Type.String({ maxLength: 2 }))
   })
   const custom = createResourceValidator({ call: schema })
-  const data = { id: 'call-1', code: '42', label: '42', count: '7', anything: '1' }
+  const data = { id: 'call-1', code: '42', label: '42', count: '7', anything: '1', numberOrAnything: '5' }
   const prepared = custom.prepare('call', { ...data }, 'form')
-  t.strictSame(prepared, { ok: true, data: { id: 'call-1', code: 42, label: '42', count: 7, anything: '1' } })
+  t.strictSame(prepared, { ok: true, data: { id: 'call-1', code: 42, label: '42', count: 7, anything: '1', numberOrAnything: '5' } })
   t.strictSame(prepared, { ok: true, data: Value.Convert(schema, { ...data }) }, 'as Value.Convert of the whole schema gives')
   t.strictSame(custom.prepare('call', { ...data, code: 'abc' }, 'form'), { ok: true, data: { ...data, code: 'abc', count: 7 } }, 'text that fits the constrained member stays text')
   const refused = custom.prepare('call', { ...data, short: 'abc' }, 'form')
