@@ -22,7 +22,7 @@ export class UnsupportedMediaTypeError extends MagnetisWebhookError {
   }
 }
 
-/** 400: the body cannot be read as the pairs the signature covers (malformed JSON, a JSON value that is not an object, nesting past the limit) or carries no `event`. */
+/** 400: the body cannot be read as the pairs the signature covers (malformed JSON, a JSON value that is not an object, nesting past the limit, a body cut short) or carries no `event`. */
 export class MalformedBodyError extends MagnetisWebhookError {
   constructor (message: string, options?: ErrorOptions) {
     super(400, 'FST_MAGNETIS_MALFORMED_BODY', message, options)

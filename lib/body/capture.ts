@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bodyEncodingOf, unsupportedMediaType } from './media-types.js'
-import { BodyTooLargeError, ConfigurationError, MissingSignatureError, UnsupportedMediaTypeError } from '../errors.js'
+import { BodyTooLargeError, ConfigurationError, MalformedBodyError, MissingSignatureError, UnsupportedMediaTypeError } from '../errors.js'
 import { SIGNATURE_HEADER } from '../signature/sign.js'
 
 /** Where the raw body waits between preParsing and the verifying preHandler. */
@@ -123,7 +123,7 @@ export function readStream (stream: Readable, limit: number): Promise<Buffer> {
   })
 }
 
-/** `readStream` with a callback, called once: the body, or {BodyTooLargeError} (413), the stream's error, or an early close. */
+/** `readStream` with a callback, called once: the body, or {BodyTooLargeError} (413) past the limit, or {MalformedBodyError} (400) for a stream that fails (its error as `cause`; one with a 4xx `statusCode` is passed on as it is) or closes before its end. */
 export function readStreamInto (stream: Readable, limit: number, done: CaptureDone): void {
   const chunks: Buffer[] = []
   let received = 0
@@ -145,13 +145,16 @@ export function readStreamInto (stream: Readable, limit: number, done: CaptureDo
     // One chunk (most webhook bodies) is the body itself: no copy.
     done(null, chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, received))
   }
-  const onError = (error: Error): void => {
+  // A body cut short is the client's doing (an aborted upload): a 400, which Fastify logs as a request's fault, not a
+  // 500 at error level. An error that already names a 4xx (from an earlier preParsing hook's stream) keeps it.
+  const onError = (error: Error & { statusCode?: unknown }): void => {
     finish()
-    done(error)
+    const clientError = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+    done(clientError ? error : new MalformedBodyError(`the request body could not be read whole (${error.message})`, { cause: error }))
   }
   const onClose = (): void => {
     finish()
-    done(new Error('fastify-magnetis-webhooks: the request was closed before its body was complete'))
+    done(new MalformedBodyError('the request was closed before its body was complete'))
   }
   function finish (): void {
     stream.removeListener('data', onData)

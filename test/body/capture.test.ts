@@ -125,18 +125,26 @@ t.test('a refusal asks to close the connection; a body read whole does not', asy
   t.same(accepted.headersSet, {})
 })
 
-t.test('a stream error rejects with that error; a stream closed before its end rejects with a plain error', async t => {
+t.test('a body cut short is a 400 (the stream\'s error as its cause); a stream error that names a 4xx is passed on as it is', async t => {
   const failing = new PassThrough()
   const failed = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, failing)
-  const error = new Error('ECONNRESET')
+  const error = Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
   failing.write('part')
   failing.destroy(error)
-  await t.rejects(failed, error)
+  const thrown = await failed.then(() => undefined, (rejected: unknown) => rejected)
+  t.match(thrown, { statusCode: 400, code: 'FST_MAGNETIS_MALFORMED_BODY', message: 'fastify-magnetis-webhooks: the request body could not be read whole (aborted)' })
+  t.equal((thrown as Error).cause, error, 'the stream\'s own error is the cause')
+
+  const decoding = new PassThrough()
+  const refused = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, decoding)
+  const clientError = Object.assign(new Error('bad deflate data'), { statusCode: 415 })
+  decoding.destroy(clientError)
+  await t.rejects(refused, clientError)
 
   const closing = new PassThrough()
   const closed = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, closing)
   closing.write('part')
   closing.destroy()
-  await t.rejects(closed, { message: 'fastify-magnetis-webhooks: the request was closed before its body was complete' })
+  await t.rejects(closed, { statusCode: 400, message: 'fastify-magnetis-webhooks: the request was closed before its body was complete' })
   t.equal(closing.listenerCount('data') + closing.listenerCount('end') + closing.listenerCount('close'), 0, 'listeners removed')
 })

@@ -77,6 +77,30 @@ t.test('form text converts to the schema types: "43" → 43, "1"/"0"/"true"/"fal
   t.strictSame(!bad.ok && bad.errors.map((error) => error.path), ['/duration'])
 })
 
+t.test('odd text: converted by TypeBox\'s rules as docs/resources.md lists them, in a form as in JSON', async t => {
+  const base = viaForm(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
+  const numbers: Array<[string, number | undefined]> = [[' 43', 43], ['43 ', 43], ['1e3', 1000], ['1.0E+25', 1e25], ['0x10', 0], ['0b11', 0],
+    ['true', 1], ['TRUE', 1], ['false', 0], ['yes', undefined], ['on', undefined], ['', undefined], ['Infinity', undefined], ['NaN', undefined]]
+  const booleans: Array<[string, boolean | undefined]> = [['true', true], ['TRUE', true], ['false', false], [' 43', undefined], ['43 ', undefined],
+    ['1e3', undefined], ['1.0E+25', undefined], ['0x10', undefined], ['0b11', undefined], ['yes', undefined], ['on', undefined], ['', undefined],
+    ['Infinity', undefined], ['NaN', undefined]]
+  for (const encoding of ['form', 'json'] as const) {
+    for (const [text, value] of numbers) {
+      const prepared = validator.prepare('call', { ...base, duration: text }, encoding)
+      if (value === undefined) t.strictSame(!prepared.ok && prepared.errors.map((error) => error.path), ['/duration'], `${encoding}: a number from ${JSON.stringify(text)} fails`)
+      else t.equal(prepared.ok && prepared.data.duration, value, `${encoding}: a number from ${JSON.stringify(text)}`)
+    }
+    for (const [text, value] of booleans) {
+      const prepared = validator.prepare('call', { ...base, missed: text }, encoding)
+      if (value === undefined) t.strictSame(!prepared.ok && prepared.errors.map((error) => error.path), ['/missed'], `${encoding}: a boolean from ${JSON.stringify(text)} fails`)
+      else t.equal(prepared.ok && prepared.data.missed, value, `${encoding}: a boolean from ${JSON.stringify(text)}`)
+    }
+  }
+  const integers = createResourceValidator({ call: Type.Object({ id: Type.String(), count: Type.Integer() }) })
+  t.match(integers.prepare('call', { id: 'call-1', count: '7.5' }, 'form'), { ok: true, data: { count: 7 } }, 'Integer truncates text')
+  t.match(integers.prepare('call', { id: 'call-1', count: 7.5 }, 'json'), { ok: true, data: { count: 7 } }, 'and a JSON number')
+})
+
 t.test('JSON data is converted as a form is (PHP scalars): "43" → 43, 0/1/"true"/"false" → booleans, a number → its text', async t => {
   const data = viaJson(SAMPLE_PAYLOADS.call).data as Record<string, unknown>
   const php = { ...data, duration: '43', voice_duration: '42.5', missed: 0, firsttime_caller: 'true', calling_number: 33612345678 }
