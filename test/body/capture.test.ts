@@ -3,7 +3,7 @@
 import t from 'tap'
 import { PassThrough, Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { kRawBody, replayOf } from '../../lib/body/capture.js'
+import { kRawBody, readStream, replayOf } from '../../lib/body/capture.js'
 import { capturing } from '../helpers/capture.js'
 
 
@@ -27,6 +27,11 @@ async function readAll (stream: Readable): Promise<Buffer> {
   for await (const chunk of stream) chunks.push(Buffer.from(chunk))
   return Buffer.concat(chunks)
 }
+
+t.test('a body that arrives in one chunk is that chunk, not a copy', async t => {
+  const chunk = Buffer.from('{"event":"test"}')
+  t.equal(await capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, Readable.from([chunk])), chunk)
+})
 
 t.test('reads the body and keeps it on the request; its replay gives the same bytes', async t => {
   const capture = capturing({ bodyLimit: undefined, anyMediaType: false })
@@ -135,11 +140,19 @@ t.test('a body cut short is a 400 (the stream\'s error as its cause); a stream e
   t.match(thrown, { statusCode: 400, code: 'FST_MAGNETIS_MALFORMED_BODY', message: 'fastify-magnetis-webhooks: the request body could not be read whole (aborted)' })
   t.equal((thrown as Error).cause, error, 'the stream\'s own error is the cause')
 
-  const decoding = new PassThrough()
-  const refused = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, decoding)
-  const clientError = Object.assign(new Error('bad deflate data'), { statusCode: 415 })
-  decoding.destroy(clientError)
-  await t.rejects(refused, clientError)
+  for (const statusCode of [400, 415, 499]) {
+    const decoding = new PassThrough()
+    const refused = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, decoding)
+    const clientError = Object.assign(new Error('bad deflate data'), { statusCode })
+    decoding.destroy(clientError)
+    t.equal(await refused.then(() => undefined, (thrown: unknown) => thrown), clientError, `a stream error with statusCode ${statusCode} is passed on, the same object`)
+  }
+  for (const statusCode of [399, 500, '400']) {
+    const failingAgain = new PassThrough()
+    const wrapped = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, failingAgain)
+    failingAgain.destroy(Object.assign(new Error('broken'), { statusCode }))
+    await t.rejects(wrapped, { statusCode: 400, code: 'FST_MAGNETIS_MALFORMED_BODY' }, `one with statusCode ${JSON.stringify(statusCode)} becomes the 400`)
+  }
 
   const closing = new PassThrough()
   const closed = capturing({ bodyLimit: undefined, anyMediaType: false })(fakeRequest(signed()), reply, closing)
@@ -147,4 +160,14 @@ t.test('a body cut short is a 400 (the stream\'s error as its cause); a stream e
   closing.destroy()
   await t.rejects(closed, { statusCode: 400, message: 'fastify-magnetis-webhooks: the request was closed before its body was complete' })
   t.equal(closing.listenerCount('data') + closing.listenerCount('end') + closing.listenerCount('close'), 0, 'listeners removed')
+})
+
+t.test('readStream (the CLI\'s listen reads with it): the body whole, a 413 past the limit, a 400 for a stream cut short', async t => {
+  t.same(await readStream(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4), Buffer.from('abcd'))
+  await t.rejects(readStream(Readable.from([Buffer.from('abcde')]), 4), { statusCode: 413, message: /limit of 4 bytes/ })
+  const cut = new PassThrough()
+  const reading = readStream(cut, 10)
+  cut.write('ab')
+  cut.destroy()
+  await t.rejects(reading, { statusCode: 400, message: /closed before its body was complete/ })
 })
